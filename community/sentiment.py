@@ -153,6 +153,8 @@ _ZH_WORD_LEXICON: dict[str, float] = {
     "慢": -0.4, "生气": -0.8, "恶心": -0.9, "无聊": -0.7, "后悔": -0.8, "差评": -0.9, "退款": -0.5,
     "投诉": -0.7, "烂": -0.8, "难过": -0.7, "不好": -0.7, "郁闷": -0.7, "麻烦": -0.4, "贵": -0.3,
     "冷了": -0.5, "凉了": -0.5, "坑": -0.5, "脏": -0.7, "吵": -0.5, "难用": -0.8, "不行": -0.6,
+    "烦": -0.6, "没意思": -0.6, "无语": -0.5, "有意思": 0.6, "学到": 0.6, "收获": 0.6, "加油": 0.5,
+    "辛苦了": 0.4, "难懂": -0.6, "听不懂": -0.6, "浪费": -0.7, "可惜": -0.4, "遗憾": -0.5, "担心": -0.3,
 }
 
 _ZH_NEGATORS = frozenset("不没无别非未")
@@ -251,6 +253,27 @@ def _normalise_text(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_APOSTROPHES).lower()
 
 
+_ZH_WORD_RE = re.compile("|".join(sorted(map(re.escape, _ZH_WORD_LEXICON), key=len, reverse=True)))
+_EN_WORD_RE = re.compile(r"[a-z]+(?=n't)|n't|[a-z']+")
+
+
+def word_lexicon_score(text: str) -> float:
+    """Summed value of lexicon words (English with 3-word negation scope, Chinese with 不/没 before a word)."""
+    plain = _normalise_text(_clean(text))
+    total = 0.0
+    negate = 0
+    for word in _EN_WORD_RE.findall(plain):
+        value = _EN_WORD_LEXICON.get(word, 0.0)
+        total += -value if negate else value
+        negate = NEGATION_SCOPE if word in _EN_NEGATORS else max(0, negate - 1)
+    for match in _ZH_WORD_RE.finditer(plain):
+        value = _ZH_WORD_LEXICON[match.group()]
+        before = plain[max(0, match.start() - 2) : match.start()]
+        negated = not match.group().startswith("不") and any(c in _ZH_NEGATORS for c in before)
+        total += -value if negated else value
+    return total
+
+
 def extract_features(text: str) -> list[str]:
     """Feature strings for one text (without emoji/emoticons, which go through the lexicon prior).
 
@@ -285,8 +308,10 @@ def extract_features(text: str) -> list[str]:
 def _add_char_ngrams(run: str, features: list[str]) -> None:
     """Character 1-3-grams of one CJK run."""
     n = len(run)
+    if n == 1:
+        features.append("c:" + run)
+        return
     for i in range(n):
-        features.append("c:" + run[i])
         if i + 1 < n:
             features.append("c:" + run[i : i + 2])
             if i + 2 < n:
@@ -382,25 +407,11 @@ class LexiconAnalyzer:
     """The tiny emoji/emoticon/word lexicon alone (English words, Chinese words with 不/没 negation)."""
 
     name = "lexicon"
-    _zh_re = re.compile("|".join(sorted(map(re.escape, _ZH_WORD_LEXICON), key=len, reverse=True)))
-    _en_re = re.compile(r"[a-z']+")
 
     def score_text(self, text: str) -> float:
         """Score one text in [-1, 1]."""
         text = _clean(text)
-        total = lexicon_prior(text)
-        plain = _normalise_text(text)
-        negate = 0
-        for word in self._en_re.findall(plain):
-            value = _EN_WORD_LEXICON.get(word, 0.0)
-            total += -value if negate else value
-            negate = NEGATION_SCOPE if word in _EN_NEGATORS or word.endswith("n't") else max(0, negate - 1)
-        for match in self._zh_re.finditer(plain):
-            value = _ZH_WORD_LEXICON[match.group()]
-            before = plain[max(0, match.start() - 2) : match.start()]
-            negated = not match.group().startswith("不") and any(c in _ZH_NEGATORS for c in before)
-            total += -value if negated else value
-        return math.tanh(0.75 * total)
+        return math.tanh(0.75 * (lexicon_prior(text) + word_lexicon_score(text)))
 
     def score_batch(self, texts: Sequence[str]) -> list[SentimentResult]:
         """Score every text; one result per text, in order."""
