@@ -15,11 +15,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
+from sqlmodel import SQLModel
 
 from bot.app import CohortApp
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.testing import TestBot
+import storage.models  # noqa: F401  (registers every table)
 from storage import db
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -30,10 +32,13 @@ PG_URL = os.environ.get("COHORT_TEST_POSTGRES_URL")
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated SQLite file, copied for each test (migrating once is much faster)."""
+    """A SQLite file with the schema, copied for each test (building it once is much faster).
+
+    Built from the models; tests/storage/test_migrations.py checks that the Alembic migrations give the same schema.
+    """
     path = tmp_path_factory.mktemp("template") / "template.db"
     engine = db.make_engine(f"sqlite:///{path}")
-    db.upgrade(engine)
+    SQLModel.metadata.create_all(engine)
     engine.dispose()
     return path
 
@@ -51,7 +56,7 @@ def pg_database() -> Iterator[str]:
     base = PG_URL.rsplit("/", 1)[0]
     url = f"{base}/{name}"
     engine = db.make_engine(url)
-    db.upgrade(engine)
+    SQLModel.metadata.create_all(engine)
     engine.dispose()
     yield url
     with admin.connect() as c:
@@ -60,8 +65,6 @@ def pg_database() -> Iterator[str]:
 
 
 def _truncate_pg(engine: Engine) -> None:
-    from sqlmodel import SQLModel
-
     tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with engine.begin() as c:
         c.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
