@@ -54,6 +54,8 @@ DIM = 1 << N_BITS
 LEX_LOGIT_SCALE = 2.0
 """Logit added per unit of emoji/emoticon lexicon value (one 👍 alone gives a score of about +0.76)."""
 LEX_LOGIT_CAP = 4.0
+WORD_LEX_SCALE = 1.0
+"""Logit added per unit of word-lexicon value (喜欢, 讨厌, boring...): covers chat words rare in the reviews."""
 NEGATION_SCOPE = 3
 
 WEIGHTS_PATH = Path(__file__).with_name("sentiment_weights.npz")
@@ -308,10 +310,8 @@ def extract_features(text: str) -> list[str]:
 def _add_char_ngrams(run: str, features: list[str]) -> None:
     """Character 1-3-grams of one CJK run."""
     n = len(run)
-    if n == 1:
-        features.append("c:" + run)
-        return
     for i in range(n):
+        features.append("c:" + run[i])
         if i + 1 < n:
             features.append("c:" + run[i : i + 2])
             if i + 2 < n:
@@ -373,8 +373,9 @@ def _load_weights(path: str) -> tuple[np.ndarray, float, int]:
 class BuiltinAnalyzer:
     """Hashed n-gram logistic regression (shipped weights) plus the emoji/emoticon lexicon prior.
 
-    ``logit = (w . x + b if the text has any word/character features else 0) + 2 * lexicon``, clipped lexicon
-    part; ``score = 2 * sigmoid(logit) - 1``. Texts with no features and no known emoji score exactly 0.
+    ``logit = (w . x + b if the text has any word/character features else 0) + clip(2 * emoji lexicon, +-4)
+    + 1 * word lexicon``; ``score = 2 * sigmoid(logit) - 1``. Texts with no features and no known emoji score
+    exactly 0.
     """
 
     name = "builtin"
@@ -393,7 +394,8 @@ class BuiltinAnalyzer:
         model = np.where(has_features, model + self.intercept, 0.0)
         lex = np.array([lexicon_prior(t) for t in cleaned], dtype=np.float64)
         lex = np.clip(LEX_LOGIT_SCALE * lex, -LEX_LOGIT_CAP, LEX_LOGIT_CAP)
-        return model + lex
+        words = np.array([word_lexicon_score(t) for t in cleaned], dtype=np.float64)
+        return model + lex + WORD_LEX_SCALE * words
 
     def score_batch(self, texts: Sequence[str]) -> list[SentimentResult]:
         """Score every text; one result per text, in order."""

@@ -252,7 +252,7 @@ def run_cli(data: bytes, *argv: str) -> tuple[int, list[str]]:
 
 
 def test_cli_one_line_out_per_line_in() -> None:
-    data = "I love it 👍\n\n这个太差了\r\n   \n😡\n\xff".encode() + b"\xfe\x00raw\n" + "x" * 100_000 + b"\nlast"
+    data = "I love it 👍\n\n这个太差了\r\n   \n😡\n".encode() + b"\xff\xfe\x00raw\n" + b"x" * 100_000 + b"\nlast"
     rc, lines = run_cli(data)
     assert rc == 0 and len(lines) == 8
     fields = [line.split("\t", 2) for line in lines]
