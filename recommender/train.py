@@ -23,7 +23,15 @@ from recommender.baselines import ease_matrix
 from recommender.data import InteractionData, Record
 from recommender.evaluate import ndcg_at_k
 from recommender.features import make_encoder
-from recommender.model import HybridConfig, HybridNet, HybridRecommender, activity_features, normalise_rows, zscore
+from recommender.model import (
+    HybridConfig,
+    HybridNet,
+    HybridRecommender,
+    activity_features,
+    input_matrix,
+    normalise_rows,
+    zscore,
+)
 from recommender.split import temporal_split
 
 
@@ -95,13 +103,15 @@ def _user_vectors(net: HybridNet, x: sp.csr_matrix, users: np.ndarray, inp: Inpu
 
 
 @torch.no_grad()
-def _validation_scores(net: HybridNet, x: sp.csr_matrix, users: np.ndarray, inp: Inputs, dev: torch.device) -> np.ndarray:
-    """Tower scores ``[len(users), n_items]`` with training items set to ``-inf``."""
+def _validation_scores(
+    net: HybridNet, x: sp.csr_matrix, seen_all: sp.csr_matrix, users: np.ndarray, inp: Inputs, dev: torch.device
+) -> np.ndarray:
+    """Tower scores ``[len(users), n_items]`` from inputs ``x`` with seen items set to ``-inf``."""
     net.eval()
     u = _user_vectors(net, x, users, inp, dev)
     v = net.items(inp.item_text, inp.item_feats, inp.warm).float()
     scores = (u @ v.T).cpu().numpy().astype(np.float64)
-    seen = x[users]
+    seen = seen_all[users]
     scores[np.repeat(np.arange(len(users)), np.diff(seen.indptr)), seen.indices] = -np.inf
     return scores
 
@@ -132,6 +142,8 @@ def train_net(
     net = HybridNet(data.n_items, item_text.shape[1], feat_dim, 0 if user_text is None else user_text.shape[1], cfg).to(dev)
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     x = data.positive_matrix()
+    x_in = input_matrix(data, cfg.recency_half_life)
+    seen_all = data.seen_matrix()
     train_users = np.flatnonzero(np.diff(x.indptr) > 0)
     v_truth = valid.positive_matrix() if valid is not None else None
     v_users = np.flatnonzero(np.diff(v_truth.indptr) > 0) if v_truth is not None else np.zeros(0, dtype=np.int64)
@@ -144,11 +156,11 @@ def train_net(
         t0 = time.perf_counter()
         order = rng.permutation(train_users)
         for s in range(0, len(order), cfg.batch_size):
-            samples += _step(net, opt, x, order[s : s + cfg.batch_size], inp, cfg, gen, dev)
+            samples += _step(net, opt, x, x_in, order[s : s + cfg.batch_size], inp, cfg, gen, dev)
         t_train += time.perf_counter() - t0
         if len(v_users):
             assert v_truth is not None
-            score = _ndcg(_validation_scores(net, x, v_users, inp, dev), v_truth[v_users])
+            score = _ndcg(_validation_scores(net, x_in, seen_all, v_users, inp, dev), v_truth[v_users])
             history.append(score)
             bar.set_postfix(val_ndcg=f"{score:.4f}")
             if score > best["ndcg"]:
@@ -176,6 +188,7 @@ def _step(
     net: HybridNet,
     opt: torch.optim.Optimizer,
     x: sp.csr_matrix,
+    x_in: sp.csr_matrix,
     rows: np.ndarray,
     inp: Inputs,
     cfg: HybridConfig,
@@ -185,13 +198,13 @@ def _step(
     """One optimisation step on members ``rows``; returns the number of positives processed."""
     target = _dense_rows(x, rows, dev)  # [b, n_items]
     keep = torch.bernoulli(torch.full_like(target, 1.0 - cfg.input_dropout), generator=gen)
-    x_in = normalise_rows(target * keep)
+    given = normalise_rows(_dense_rows(x_in, rows, dev) * keep)
     id_keep = (torch.rand(target.shape[1], generator=gen, device=dev) >= cfg.cold_item_dropout).float()
     mask = inp.warm * id_keep
     idx = torch.as_tensor(rows, device=dev)
     ut = None if inp.user_text is None else inp.user_text[idx]
     with torch.autocast(device_type=dev.type, dtype=torch.bfloat16, enabled=dev.type == "cuda"):
-        logits = net(x_in, inp.item_text, inp.item_feats, mask, ut, inp.activity[idx])
+        logits = net(given, inp.item_text, inp.item_feats, mask, ut, inp.activity[idx])
     loss = -(torch.log_softmax(logits.float(), dim=1) * target).sum(1).mean()
     opt.zero_grad(set_to_none=True)
     loss.backward()
@@ -204,8 +217,8 @@ def _finalise(model: HybridRecommender, net: HybridNet, inp: Inputs, data: Inter
     dev = inp.item_text.device
     with torch.no_grad():
         model.item_matrix = net.items(inp.item_text, inp.item_feats, inp.warm).float().cpu().numpy()
-        x = data.positive_matrix()
-        model.user_matrix = _user_vectors(net, x, np.arange(data.n_users), inp, dev).cpu().numpy()
+        model.inputs = input_matrix(data, model.config.recency_half_life)
+        model.user_matrix = _user_vectors(net, model.inputs, np.arange(data.n_users), inp, dev).cpu().numpy()
     model.net = net.cpu().eval()
     model.item_text = item_text
     model.user_text = user_text if user_text is not None else np.zeros((data.n_users, 0), dtype=np.float32)
@@ -226,13 +239,12 @@ def _use_item_item(cfg: HybridConfig, n_items: int) -> bool:
 def choose_blend(model: HybridRecommender, data: InteractionData, valid: InteractionData) -> dict[str, float]:
     """Pick the EASE blend weight on validation; returns NDCG@10 per grid value."""
     cfg = model.config
-    x = data.positive_matrix()
     truth = valid.positive_matrix()
     users = np.flatnonzero(np.diff(truth.indptr) > 0)
     if not len(users) or model.item_item is None:
         return {}
     tower = model.user_matrix[users] @ model.item_matrix.T
-    ease = np.asarray(_binary(x[users]) @ model.item_item)
+    ease = np.asarray(model.inputs[users] @ model.item_item)
     seen = data.seen_matrix()[users]
     rows = np.repeat(np.arange(len(users)), np.diff(seen.indptr))
     grid = cfg.blend_grid if cfg.item_item_weight is None else (cfg.item_item_weight,)
