@@ -1,0 +1,140 @@
+"""/settings: one owner-only command whose sub-settings are registered by the features that own them.
+
+How another feature adds a setting (e.g. `/settings retention 30`), from its own `register(app)`:
+
+    from bot.commands.settings import register_setting
+
+    async def set_retention(ctx: Context, value: str) -> RichText | str:
+        ...                        # parse `value` (untrusted, may be ""), store it, raise UserError on bad input
+        return "Messages are now kept for 30 days."
+
+    register_setting("retention", set_retention, "days to keep message text (0: none)",
+                     show=lambda group: str(group.settings.get("retention_days", "forever")))
+
+- `handler(ctx, value)` gets the raw rest of the line after the setting name (sanitised, maybe empty); it may be
+  sync or async and returns the confirmation (or raises `UserError` / `UsageError` for a clear answer).
+- `show(group)` (optional) returns the current value as plain text for the `/settings` listing; it gets the
+  caller's own `Group` row only.
+- Registering the same name again replaces the earlier entry (each app in a test process re-registers).
+- Only owners and admins reach any handler: the `/settings` command itself is `role="admin"`.
+- Group.settings is a JSON column: reassign the dict (`group.settings = {**group.settings, key: v}`), an in-place
+  mutation is not saved.
+
+This module registers `timezone` itself; the events feature registers `reminders` (community/events and
+bot/commands/events.py).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.dispatcher import ArgSpec, Context
+from bot.errors import UsageError, UserError
+from bot.text import RichText, T, bold, clip, code
+from storage.models import Group
+
+if TYPE_CHECKING:
+    from bot.app import CohortApp
+
+SettingHandler = Callable[[Context, str], "Awaitable[RichText | str] | RichText | str"]
+SettingShow = Callable[[Group], str]
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    name: str
+    handler: SettingHandler
+    help: str
+    show: SettingShow | None = None
+
+
+_REGISTRY: dict[str, SettingSpec] = {}
+
+
+def register_setting(name: str, handler: SettingHandler, help: str, *, show: SettingShow | None = None) -> None:
+    """Add (or replace) `/settings <name> <value>`. See the module docstring for the contract."""
+    key = name.strip().lower()
+    if not key.isidentifier() or len(key) > 32:
+        raise ValueError(f"bad setting name {name!r}")
+    _REGISTRY[key] = SettingSpec(key, handler, help, show)
+
+
+def registered_settings() -> dict[str, SettingSpec]:
+    return dict(_REGISTRY)
+
+
+def valid_timezone(name: str) -> str | None:
+    """The canonical IANA name, or None when it is not a known zone."""
+    name = name.strip()
+    if not name or len(name) > 64 or ".." in name or name.startswith("/"):
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+    return name
+
+
+async def _set_timezone(ctx: Context, value: str) -> RichText:
+    if not value.strip():
+        raise UsageError("Name a time zone, e.g. Asia/Shanghai or Europe/Berlin.")
+    tz = valid_timezone(value)
+    if tz is None:
+        raise UserError(f"I don't know the time zone {clip(value.strip(), 64)!r}. Use an IANA name such as "
+                        "Asia/Shanghai, Europe/Berlin or America/New_York.")
+    with ctx.session() as s:
+        group = s.get(Group, ctx.group_id)
+        assert group is not None
+        group.timezone = tz
+        s.add(group)
+    return T("This group's time zone is now ", bold(tz), ". Event times are read in it.")
+
+
+register_setting("timezone", _set_timezone, "the group's time zone (IANA name, e.g. Asia/Shanghai)",
+                 show=lambda group: group.timezone)
+
+
+def register(app: CohortApp) -> None:
+    d = app.dispatcher
+
+    @d.command(
+        "settings",
+        help="show or change this group's settings",
+        usage="/settings [name value]",
+        role="admin",
+        category="Admin",
+        args=(ArgSpec("name", "setting name"), ArgSpec("value", "new value", kind="text")),
+    )
+    async def settings_cmd(ctx: Context) -> RichText:
+        name, _, value = ctx.arg_text.strip().partition(" ")
+        if not name:
+            return _listing(ctx)
+        spec = _REGISTRY.get(name.lower())
+        if spec is None:
+            known = ", ".join(sorted(_REGISTRY))
+            raise UsageError(f"There is no setting {clip(name, 32)!r}. Settings: {known}.")
+        out = spec.handler(ctx, value.strip())
+        if inspect.isawaitable(out):
+            out = await out
+        return out if isinstance(out, RichText) else RichText.plain(str(out))
+
+
+def _listing(ctx: Context) -> RichText:
+    with ctx.session() as s:
+        group = s.get(Group, ctx.group_id)
+        assert group is not None
+        lines: list[RichText | str] = [bold("Settings of this group")]
+        for spec in sorted(_REGISTRY.values(), key=lambda x: x.name):
+            current = ""
+            if spec.show is not None:
+                try:
+                    current = clip(spec.show(group), 100)
+                except Exception:  # a broken show must not hide the other settings
+                    current = "?"
+            lines.append(T(code(spec.name), f" = {current or '-'} — {spec.help}"))
+    lines.append(T("Change one with ", code("/settings NAME VALUE"), "."))
+    return RichText.join(lines)
