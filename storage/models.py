@@ -279,6 +279,19 @@ class ModelVersion(SQLModel, table=True):
     created_at: datetime = Field(default_factory=_now, sa_column=Column(UTCDateTime(), nullable=False))
 
 
+class CourseMention(SQLModel, table=True):
+    """A course named in a stored message (signals): who, which message, and the message's sentiment."""
+
+    __table_args__ = (UniqueConstraint("message_id", "course_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    group_id: int = Field(foreign_key="group.id", index=True)
+    member_id: int = Field(foreign_key="member.id", index=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    course_id: int = Field(foreign_key="course.id", index=True)
+    sentiment: float = 0.0
+    created_at: datetime = Field(default_factory=_now, sa_column=Column(UTCDateTime(), nullable=False))
+
+
 # Tables whose rows belong to one member in one group: /forget deletes from each of these.
 MEMBER_SCOPED_TABLES: tuple[type[SQLModel], ...] = (
     Message,
@@ -289,4 +302,5 @@ MEMBER_SCOPED_TABLES: tuple[type[SQLModel], ...] = (
     BuddyCheckin,
     PendingAction,
     Membership,
+    CourseMention,
 )
