@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -186,40 +186,44 @@ def link(label: str, url: str) -> RichText:
 def split_for_limit(text: RichText, limit: int, render: str = "plain") -> list[RichText]:
     """Split rich text into parts whose rendered length stays under `limit`, on line boundaries where possible.
 
+    Segments render independently, so a part's rendered size is the sum of its lines' sizes plus the newlines.
     A single line longer than the limit is cut inside the line (on a space where one is near).
     """
     renderers = {"plain": RichText.to_plain, "html": RichText.to_html, "markdown": RichText.to_markdown}
-    size = renderers[render]
+    render_fn = renderers[render]
+
+    def size(t: RichText) -> int:
+        return len(render_fn(t))
+
     parts: list[RichText] = []
     current: list[RichText] = []
-
-    def flush() -> None:
+    current_size = 0
+    for line in text.split_lines():
+        line_size = size(line)
+        extra = line_size + (1 if current else 0)
+        if current and current_size + extra <= limit:
+            current.append(line)
+            current_size += extra
+            continue
         if current:
             parts.append(RichText.join(current))
-            current.clear()
-
-    for line in text.split_lines():
-        candidate = RichText.join([*current, line])
-        if size(candidate) <= limit:
-            current.append(line)
-            continue
-        flush()
-        if size(line) <= limit:
-            current.append(line)
-            continue
-        for piece in _cut_long_line(line, limit, size):
-            parts.append(piece)
-    flush()
+            current, current_size = [], 0
+        if line_size <= limit:
+            current, current_size = [line], line_size
+        else:
+            parts.extend(_cut_long_line(line, limit, size))
+    if current:
+        parts.append(RichText.join(current))
     return parts or [RichText()]
 
 
-def _cut_long_line(line: RichText, limit: int, size) -> list[RichText]:  # type: ignore[no-untyped-def]
+def _cut_long_line(line: RichText, limit: int, size: Callable[[RichText], int]) -> list[RichText]:
     pieces: list[RichText] = []
     segs: list[Segment] = []
     for seg in line.segments:
         text = seg.text
         while text:
-            room = limit - size(RichText(segs)) - 16  # leave room for markup of the segment
+            room = limit - size(RichText(segs)) - 16  # leave room for the segment's markup
             if room <= 0:
                 pieces.append(RichText(segs))
                 segs = []
