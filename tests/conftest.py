@@ -30,6 +30,10 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 PG_URL = os.environ.get("COHORT_TEST_POSTGRES_URL")
 
 
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"store backends: sqlite, {'postgres (' + PG_URL + ')' if PG_URL else 'postgres NOT configured'}"
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file with the schema, copied for each test (building it once is much faster).
