@@ -17,11 +17,11 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlmodel import SQLModel
 
+import storage.models  # noqa: F401  (registers every table)
 from bot.app import CohortApp
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.testing import TestBot
-import storage.models  # noqa: F401  (registers every table)
 from storage import db
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -56,7 +56,8 @@ async def test_retention_zero_keeps_no_text(bot: TestBot) -> None:
 
 
 async def test_bot_messages_are_ignored(bot: TestBot) -> None:
-    from bot.types import ChatUser, Message as InMessage
+    from bot.types import ChatUser
+    from bot.types import Message as InMessage
 
     await bot.app.handle(
         InMessage(id="b1", chat=bot.chat, author=ChatUser("test", "botty", "Botty", is_bot=True),
