@@ -55,7 +55,7 @@ LEX_LOGIT_SCALE = 2.0
 """Logit added per unit of emoji/emoticon lexicon value (one 👍 alone gives a score of about +0.76)."""
 LEX_LOGIT_CAP = 4.0
 WORD_LEX_SCALE = 1.0
-"""Logit added per unit of word-lexicon value (喜欢, 讨厌, boring...): covers chat words rare in the reviews."""
+"""Logit added per unit of word-lexicon value (喜欢, 讨厌, boring...): chat words that reviews rarely hold."""
 NEGATION_SCOPE = 3
 
 WEIGHTS_PATH = Path(__file__).with_name("sentiment_weights.npz")
@@ -375,7 +375,8 @@ class BuiltinAnalyzer:
 
     ``logit = (w . x + b if the text has any word/character features else 0) + clip(2 * emoji lexicon, +-4)
     + 1 * word lexicon``; ``score = 2 * sigmoid(logit) - 1``. Texts with no features and no known emoji score
-    exactly 0.
+    exactly 0. The word lexicon also reaches the n-gram weights: ``scripts/train_sentiment.py`` adds short
+    pseudo-documents built from it (``太烦了``, ``not good``), so 好 stops reading as praise in 好无聊.
     """
 
     name = "builtin"

@@ -11,11 +11,14 @@ Chinese ChnSentiCorp_htl_all and waimai_10k. Splits are fixed and documented her
 * UCI (3 files), ChnSentiCorp, waimai: a text is **test** when ``crc32("split:" + text.strip()) % 100 < 20``
   (about 20%), so duplicates always land on the same side and the split needs no seed.
 * Within training data, ``20 <= bucket < 30`` is a **validation** slice used only to pick ``C`` with
-  ``--tune``; the final model is fitted on all non-test rows.
+  ``--tune`` (SST-2 excluded there: its train phrases overlap each other); the final model is fitted on all
+  non-test rows.
+* Plus short pseudo-documents made from the word lexicon of ``community.sentiment`` (``lexicon_documents``).
 
 Features come from ``community.sentiment.vectorise`` (the same code that scores at run time). Columns seen in
 fewer than ``--min-df`` training texts are dropped. Sample weights give each (language, label) pair the same
-total weight, with the chat-like sources (UCI, waimai) counted ``--short-boost`` times per row. The weights are
+total weight, with the chat-like sources (UCI amazon/yelp, waimai, lexicon documents) counted ``--short-boost``
+times per row. The weights are
 stored sparsely (column index + float16 value).
 """
 
@@ -104,6 +107,30 @@ def load_examples(data: Path = DEFAULT_DATA) -> list[Example]:
     return out
 
 
+_ZH_TEMPLATES = (("{w}", 1), ("好{w}", 1), ("很{w}", 1), ("太{w}了", 1), ("真{w}", 1), ("不{w}", -1))
+_EN_TEMPLATES = (("{w}", 1), ("so {w}", 1), ("very {w}", 1), ("it is {w}", 1), ("really {w}", 1), ("not {w}", -1))
+
+
+def lexicon_documents() -> list[Example]:
+    """Short pseudo-documents from the word lexicon (``太{w}了``, ``not {w}``...), labelled by the word's sign.
+
+    Reviews rarely contain chat words such as 讨厌 or 烦, and in reviews 好 is mostly positive even though in
+    chat 好无聊 means "so boring"; these documents teach the n-gram model both.
+    """
+    out: list[Example] = []
+    for lang, lexicon, templates in (
+        ("en", sentiment._EN_WORD_LEXICON, _EN_TEMPLATES),
+        ("zh", sentiment._ZH_WORD_LEXICON, _ZH_TEMPLATES),
+    ):
+        for word, value in lexicon.items():
+            for template, sign in templates:
+                if sign < 0 and (word.startswith("不") or word.startswith("没")):
+                    continue
+                label = int(value * sign > 0)
+                out.append(Example(template.format(w=word), label, lang, "lexicon", "train"))
+    return out
+
+
 def build_matrix(texts: Sequence[str], n_bits: int = sentiment.N_BITS) -> sparse.csr_matrix:
     """CSR ``[len(texts), 2**n_bits]`` with the run-time feature code."""
     rows, cols, vals = sentiment.vectorise(texts, n_bits)
@@ -112,7 +139,8 @@ def build_matrix(texts: Sequence[str], n_bits: int = sentiment.N_BITS) -> sparse
 
 def sample_weights(examples: Sequence[Example], short_boost: float) -> np.ndarray:
     """Equal total weight per (language, label); chat-like sources count ``short_boost`` per row."""
-    raw = np.array([short_boost if e.source in ("uci_amazon", "uci_yelp", "waimai_10k") else 1.0 for e in examples])
+    boosted = ("uci_amazon", "uci_yelp", "waimai_10k", "lexicon")
+    raw = np.array([short_boost if e.source in boosted else 1.0 for e in examples])
     groups = [(e.lang, e.label) for e in examples]
     totals: dict[tuple[str, int], float] = {}
     for g, w in zip(groups, raw, strict=True):
@@ -125,7 +153,7 @@ def fit(x: sparse.csr_matrix, y: np.ndarray, w: np.ndarray, c: float):  # type: 
     """L2 logistic regression (liblinear)."""
     from sklearn.linear_model import LogisticRegression
 
-    model = LogisticRegression(C=c, solver="liblinear", max_iter=1000)
+    model = LogisticRegression(C=c, solver="liblinear", max_iter=1000, random_state=0)
     model.fit(x, y, sample_weight=w)
     return model
 
@@ -176,17 +204,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--min-df", type=int, default=2)
     parser.add_argument("--short-boost", type=float, default=3.0)
     parser.add_argument("--tune", action="store_true", help="pick C on the validation slice first")
+    parser.add_argument("--no-lexicon-docs", action="store_true", help="train on the data sets alone")
     args = parser.parse_args(argv)
 
     t0 = time.perf_counter()
     examples = load_examples(args.data)
     train = [e for e in examples if e.split != "test"]
+    if not args.no_lexicon_docs:
+        train += lexicon_documents()
     test = [e for e in examples if e.split == "test"]
     print(f"loaded {len(examples)} examples: {len(train)} train+val, {len(test)} test")
 
     if args.tune:
         fit_part = [e for e in train if e.split == "train"]
-        val = [e for e in train if e.split == "val"]
+        # SST-2 train phrases are parts of the same sentences, so its val slice leaks; judge C on the others.
+        val = [e for e in train if e.split == "val" and e.source != "sst2"]
         x_fit, x_val = build_matrix([e.text for e in fit_part]), build_matrix([e.text for e in val])
         kept = np.flatnonzero(np.asarray((x_fit > 0).sum(axis=0)).ravel() >= args.min_df)
         y_fit = np.array([e.label for e in fit_part])
