@@ -28,17 +28,37 @@ for p in (ROOT, ROOT / "scripts"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
-from community.sentiment import SentimentAnalyzer, get_analyzer  # noqa: E402
 from train_sentiment import DEFAULT_DATA, Example, load_examples  # noqa: E402
+
+from community.sentiment import SentimentAnalyzer, get_analyzer  # noqa: E402
 
 BATCH = 256
 BASELINES = {"en": ["builtin", "lexicon", "vader"], "zh": ["builtin", "lexicon", "snownlp"]}
 SANITY = [
-    "👍", "🎉", "❤️", "😡", "👎", "😢", "🐱", "", "   ", "[赞]", ":)", ":(",
-    "I love this course 👍", "This course is a waste of time 😡", "the lecture is at 5pm",
-    "这门课讲得很好，推荐！", "这门课太差了，很失望", "我喜欢这个群", "我讨厌这个群",
-    "老师讲得很好，very helpful", "作业太难了 and the lectures are boring",
-    "thanks everyone 🎉🎉", "not bad at all", "好无聊",
+    "👍",
+    "🎉",
+    "❤️",
+    "😡",
+    "👎",
+    "😢",
+    "🐱",
+    "",
+    "   ",
+    "[赞]",
+    ":)",
+    ":(",
+    "I love this course 👍",
+    "This course is a waste of time 😡",
+    "the lecture is at 5pm",
+    "这门课讲得很好，推荐！",
+    "这门课太差了，很失望",
+    "我喜欢这个群",
+    "我讨厌这个群",
+    "老师讲得很好，very helpful",
+    "作业太难了 and the lectures are boring",
+    "thanks everyone 🎉🎉",
+    "not bad at all",
+    "好无聊",
 ]
 
 
@@ -78,11 +98,15 @@ def evaluate(test: list[Example]) -> list[str]:
             analyzer.score_batch(texts[:8])  # warm-up (lazy loads)
             scores, speed = timed_scores(analyzer, texts)
             acc, f1, auc = metrics(y, scores)
-            rows.append(f"| {lang} | **all** | {len(part)} | {name} | {acc:.3f} | {f1:.3f} | **{auc:.3f}** | {speed:,.0f} |")
+            rows.append(
+                f"| {lang} | **all** | {len(part)} | {name} | {acc:.3f} | {f1:.3f} | **{auc:.3f}** | {speed:,.0f} |"
+            )
             for src in sources:
                 mask = np.array([e.source == src for e in part])
                 acc, f1, auc = metrics(y[mask], scores[mask])
-                rows.append(f"| {lang} | {src} | {mask.sum()} | {name} | {acc:.3f} | {f1:.3f} | {auc:.3f} | |")
+                rows.append(
+                    f"| {lang} | {src} | {mask.sum()} | {name} | {acc:.3f} | {f1:.3f} | {auc:.3f} | |"
+                )
     return rows
 
 
@@ -103,7 +127,9 @@ def sanity_rows() -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     args = parser.parse_args(argv)
     test = [e for e in load_examples(args.data) if e.split == "test"]

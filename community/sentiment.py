@@ -98,6 +98,7 @@ def _result(score: float, band: float = NEUTRAL_BAND) -> SentimentResult:
 # Lexicon: emoji, emoticons, chat sticker codes, and a few words for the lexicon-only analyzer
 # --------------------------------------------------------------------------------------------------
 
+# fmt: off
 _EMOJI_LEXICON: dict[str, float] = {
     # positive
     "👍": 1.0, "🎉": 1.0, "❤": 1.0, "♥": 0.9, "😊": 0.8, "☺": 0.8, "😀": 0.8, "😃": 0.8, "😄": 0.8,
@@ -159,10 +160,32 @@ _ZH_WORD_LEXICON: dict[str, float] = {
     "辛苦了": 0.4, "难懂": -0.6, "听不懂": -0.6, "浪费": -0.7, "可惜": -0.4, "遗憾": -0.5, "担心": -0.3,
 }
 
+# fmt: on
+
 _ZH_NEGATORS = frozenset("不没无别非未")
 _EN_NEGATORS = frozenset(
-    {"not", "no", "never", "n't", "nothing", "nobody", "none", "neither", "nor", "without", "hardly",
-     "cannot", "isnt", "dont", "didnt", "doesnt", "wasnt", "cant", "wont", "aint"}
+    {
+        "not",
+        "no",
+        "never",
+        "n't",
+        "nothing",
+        "nobody",
+        "none",
+        "neither",
+        "nor",
+        "without",
+        "hardly",
+        "cannot",
+        "isnt",
+        "dont",
+        "didnt",
+        "doesnt",
+        "wasnt",
+        "cant",
+        "wont",
+        "aint",
+    }
 )
 
 _SKIN_AND_SELECTORS = re.compile("[\ufe0e\ufe0f\U0001f3fb-\U0001f3ff]")
@@ -195,7 +218,9 @@ def emoji_sentiment(emoji: str) -> float:
 # --------------------------------------------------------------------------------------------------
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
-_EMOJI_CHARS = "\u2600-\u27bf\u2b00-\u2bff\u2190-\u21ff\u2300-\u23ff\U0001f000-\U0001faff\u00a9\u00ae\u3030\u303d"
+_EMOJI_CHARS = (
+    "\u2600-\u27bf\u2b00-\u2bff\u2190-\u21ff\u2300-\u23ff\U0001f000-\U0001faff\u00a9\u00ae\u3030\u303d"
+)
 _EMOTICON_ALTS = sorted(_EMOTICON_LEXICON, key=len, reverse=True)
 _STICKER_ALTS = sorted(_STICKER_CODE_LEXICON, key=len, reverse=True)
 
@@ -483,7 +508,7 @@ def available_analyzers() -> list[str]:
     return sorted(_REGISTRY)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _cached_analyzer(name: str) -> SentimentAnalyzer:
     return _REGISTRY[name]()
 
@@ -494,5 +519,7 @@ def get_analyzer(name: str = "builtin") -> SentimentAnalyzer:
     Raises ``ValueError`` for an unknown name and ``ImportError`` when an optional baseline is not installed.
     """
     if name not in _REGISTRY:
-        raise ValueError(f"unknown sentiment analyzer {name!r}; choose from {', '.join(available_analyzers())}")
+        raise ValueError(
+            f"unknown sentiment analyzer {name!r}; choose from {', '.join(available_analyzers())}"
+        )
     return _cached_analyzer(name)

@@ -42,9 +42,7 @@ def _lines(stream: BinaryIO) -> Iterator[str]:
 
 def _flush(analyzer_name: str, batch: list[str], out: BinaryIO) -> None:
     results = get_analyzer(analyzer_name).score_batch(batch)
-    text = "".join(
-        f"{r.score:+.3f}\t{r.label}\t{t}\n" for r, t in zip(results, batch, strict=True)
-    )
+    text = "".join(f"{r.score:+.3f}\t{r.label}\t{t}\n" for r, t in zip(results, batch, strict=True))
     out.write(text.encode("utf-8", errors="replace"))
     out.flush()
 

@@ -9,6 +9,7 @@ queue is full, new texts are dropped and counted rather than slowing the chat do
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 import time
@@ -90,10 +91,10 @@ class SentimentWorker(Generic[Key]):
         self._stopping = True
         if self._task is None:
             return
-        try:
-            self._queue.put_nowait(_STOP)  # wakes a worker blocked on an empty queue
-        except asyncio.QueueFull:
-            pass  # the queue is not empty, so the worker is not blocked and will see _stopping
+        # Wake a worker blocked on an empty queue; if the queue is full, the worker is not blocked and will
+        # see _stopping once it has drained.
+        with contextlib.suppress(asyncio.QueueFull):
+            self._queue.put_nowait(_STOP)
         await self._task
         self._task = None
 

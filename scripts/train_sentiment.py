@@ -108,7 +108,14 @@ def load_examples(data: Path = DEFAULT_DATA) -> list[Example]:
 
 
 _ZH_TEMPLATES = (("{w}", 1), ("好{w}", 1), ("很{w}", 1), ("太{w}了", 1), ("真{w}", 1), ("不{w}", -1))
-_EN_TEMPLATES = (("{w}", 1), ("so {w}", 1), ("very {w}", 1), ("it is {w}", 1), ("really {w}", 1), ("not {w}", -1))
+_EN_TEMPLATES = (
+    ("{w}", 1),
+    ("so {w}", 1),
+    ("very {w}", 1),
+    ("it is {w}", 1),
+    ("really {w}", 1),
+    ("not {w}", -1),
+)
 
 
 def lexicon_documents() -> list[Example]:
@@ -197,7 +204,9 @@ def export(model, kept: np.ndarray, n_bits: int, out: Path) -> None:  # type: ig
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--out", type=Path, default=sentiment.WEIGHTS_PATH)
     parser.add_argument("--C", type=float, default=4.0, dest="c")

@@ -49,8 +49,14 @@ def score(analyzer: SentimentAnalyzer, text: str) -> float:
 @pytest.mark.parametrize(
     ("pos", "neg"),
     [
-        ("This course is great, I learned a lot. Thanks!", "This course is terrible, a complete waste of time."),
-        ("The mentor was very helpful and the examples were clear.", "The examples were confusing and boring."),
+        (
+            "This course is great, I learned a lot. Thanks!",
+            "This course is terrible, a complete waste of time.",
+        ),
+        (
+            "The mentor was very helpful and the examples were clear.",
+            "The examples were confusing and boring.",
+        ),
         ("I love this group", "I hate this group"),
         ("It works well", "It doesn't work at all"),
     ],
@@ -252,7 +258,9 @@ def run_cli(data: bytes, *argv: str) -> tuple[int, list[str]]:
 
 
 def test_cli_one_line_out_per_line_in() -> None:
-    data = "I love it 👍\n\n这个太差了\r\n   \n😡\n".encode() + b"\xff\xfe\x00raw\n" + b"x" * 100_000 + b"\nlast"
+    data = (
+        "I love it 👍\n\n这个太差了\r\n   \n😡\n".encode() + b"\xff\xfe\x00raw\n" + b"x" * 100_000 + b"\nlast"
+    )
     rc, lines = run_cli(data)
     assert rc == 0 and len(lines) == 8
     fields = [line.split("\t", 2) for line in lines]
