@@ -1,0 +1,204 @@
+"""Reminder delivery: claim due reminders in the database, then post them once.
+
+The database is the source of truth. Each process runs a poller (and, for punctuality, date jobs at exact fire
+times); a poll claims due rows with an atomic compare-and-set of their status (on PostgreSQL after
+`SELECT ... FOR UPDATE SKIP LOCKED`), so when several processes share one database exactly one of them sends each
+reminder. APScheduler only wakes the poller; its job store is never shared (FIELD-NOTES: shared stores double-fire).
+
+Rules at send time:
+- the event was cancelled, or edited since the reminder was made (version differs): dropped, never stale;
+- later than the grace window (Settings.reminder_grace_minutes): skipped and logged, never hours late;
+- several reminders of one occurrence due at once (the bot was down): only the nearest to the start is sent;
+- late but inside the window: sent once, saying how long until (or since) the start — no apology.
+
+Delivery is at most once: a process that dies between its claim and its send leaves the row `claimed` rather
+than risk a second copy.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+from sqlmodel import col, select
+
+from bot.text import RichText, T, bold, clip
+from bot.types import Chat, ChatUser, Reply, SentMessage
+from community.events import extend_all
+from community.timeparse import format_when
+from storage.crud import events as crud
+from storage.db import session_scope
+from storage.models import Event, Group, Reminder
+
+log = logging.getLogger(__name__)
+
+Push = Callable[[Reply], Awaitable[SentMessage | None]]
+CLAIM_BATCH = 100
+MAX_LISTED = 30
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class TickResult:
+    sent: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+    dropped: list[int] = field(default_factory=list)
+
+
+class ReminderService:
+    """Claims and sends due reminders for one process. `tick()` is what the scheduler calls."""
+
+    def __init__(self, engine: Engine, clock, push: Push, *, grace_minutes: int = 30,  # type: ignore[no-untyped-def]
+                 poll_seconds: float = 5.0, worker: str | None = None) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.push = push
+        self.grace = timedelta(minutes=grace_minutes)
+        self.poll_seconds = poll_seconds
+        self.worker = worker or worker_name()
+
+    # ---- claiming -----------------------------------------------------------------------------------------
+    def claim_due(self, now: datetime) -> list[int]:
+        """Claim up to CLAIM_BATCH due reminders for this worker; the ids returned are ours alone."""
+        claimed: list[int] = []
+        with session_scope(self.engine) as s:
+            for rid in crud.due_reminder_ids(s, now=now, limit=CLAIM_BATCH):
+                if crud.set_status_if(s, reminder_id=rid, expect="pending", status="claimed",
+                                      claimed_by=self.worker, claimed_at=now):
+                    claimed.append(rid)
+        return claimed
+
+    async def tick(self) -> TickResult:
+        """Claim what is due now and deliver it (or skip or drop it, by the rules above)."""
+        now = self.clock.now()
+        result = TickResult()
+        for rid in self.claim_due(now):
+            try:
+                verdict = await self._deliver(rid, now)
+            except Exception:
+                log.exception("reminder %s failed while sending", rid)
+                continue
+            {"sent": result.sent, "skipped": result.skipped, "dropped": result.dropped}[verdict].append(rid)
+        return result
+
+    def extend(self) -> int:
+        """Materialise the next window of reminders of every series (the daily job; also at start)."""
+        with session_scope(self.engine) as s:
+            return extend_all(s, now=self.clock.now())
+
+    async def extend_job(self) -> None:
+        self.extend()
+
+    # ---- delivery -----------------------------------------------------------------------------------------
+    async def _deliver(self, rid: int, now: datetime) -> str:
+        with session_scope(self.engine) as s:
+            r = crud.get_reminder(s, reminder_id=rid)
+            assert r is not None
+            event = crud.get_event(s, group_id=r.group_id, event_id=r.event_id)
+            group = crud.group_row(s, group_id=r.group_id)
+            if event is None or group is None or event.status != "scheduled" or r.event_version != event.version:
+                _finish(s, r, "cancelled", now)
+                return "dropped"
+            late = now - r.fire_at
+            if late > self.grace:
+                log.warning("reminder %s of event %s skipped: due %s, %d min late (grace %d min)", rid, event.id,
+                            r.fire_at.isoformat(), late.total_seconds() // 60, self.grace.total_seconds() // 60)
+                _finish(s, r, "skipped", now)
+                return "skipped"
+            if self._superseded(s, r, now) or r.occurrence_start + timedelta(minutes=event.duration_minutes) < now:
+                log.info("reminder %s skipped: a nearer reminder of the same occurrence is due", rid)
+                _finish(s, r, "skipped", now)
+                return "skipped"
+            group_reply, directs = build_messages(s, event, group, r, now)
+            _finish(s, r, "sent", now)  # committed before sending: a crash after this never resends
+        await self.push(group_reply)
+        for reply in directs:
+            try:
+                await self.push(reply)
+            except Exception:  # one member's refused DM must not stop the others
+                log.exception("direct reminder to %s failed", reply.direct_to)
+        return "sent"
+
+    @staticmethod
+    def _superseded(s, r: Reminder, now: datetime) -> bool:  # type: ignore[no-untyped-def]
+        nearer = s.exec(
+            select(Reminder.id).where(
+                Reminder.event_id == r.event_id,
+                Reminder.occurrence_start == r.occurrence_start,
+                Reminder.offset_minutes < r.offset_minutes,
+                Reminder.fire_at <= now,
+                col(Reminder.status).in_(["pending", "claimed", "sent"]),
+                Reminder.event_version == r.event_version,
+            )
+        ).first()
+        return nearer is not None
+
+
+def _finish(s, r: Reminder, status: str, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    crud.set_status_if(s, reminder_id=r.id or 0, expect="claimed", status=status,
+                       sent_at=now if status == "sent" else None)
+
+
+def group_chat(group: Group) -> Chat:
+    return Chat(platform=group.platform, chat_id=group.platform_chat_id, kind="group", title=group.title)
+
+
+def until_text(start: datetime, now: datetime) -> str:
+    minutes = round((start - now).total_seconds() / 60)
+    if minutes <= 0:
+        return "has started" if minutes > -2 else f"started {-minutes} min ago"
+    if minutes < 90:
+        return f"starts in {minutes} min"
+    hours = round(minutes / 60)
+    return f"starts in {hours} hours" if hours < 36 else f"starts in {round(hours / 24)} days"
+
+
+def build_messages(s, event: Event, group: Group, r: Reminder, now: datetime) -> tuple[Reply, list[Reply]]:  # type: ignore[no-untyped-def]
+    """The group post (listing who is going) and one direct message per going member who has not muted."""
+    assert event.id is not None
+    going = crud.rsvps(s, group_id=group.id, event_id=event.id, status=crud.GOING)
+    people = crud.names_and_accounts(s, group_id=group.id or 0, member_ids=[g.member_id for g in going],
+                                     platform=group.platform)
+    when = format_when(r.occurrence_start, event.timezone)
+    head = T("⏰ Reminder: ", bold(clip(event.title, 200)), f" {until_text(r.occurrence_start, now)} ({when}).")
+    names = [clip(name or "someone", 64) for _, name, _, _ in people]
+    if names:
+        shown = ", ".join(names[:MAX_LISTED]) + (f" and {len(names) - MAX_LISTED} more" if len(names) > MAX_LISTED else "")
+        body = T(f"Going ({len(names)}): ", shown)
+    else:
+        body = T("Nobody has said they're going yet — ", bold("/event " + str(event.id)), " to join.")
+    chat = group_chat(group)
+    channel = event.card_chat_id if event.card_chat_id and event.card_chat_id != chat.chat_id else None
+    group_reply = Reply(chat=chat, text=RichText.join([head, body]), reply_channel_id=channel)
+    directs: list[Reply] = []
+    for _mid, name, account, muted in people:
+        if muted or account is None:
+            continue
+        user = ChatUser(platform=account.platform, user_id=account.platform_user_id,
+                        display_name=name or account.display_name, username=account.username)
+        local_tz = event.timezone
+        text = T("⏰ ", bold(clip(event.title, 200)), f" {until_text(r.occurrence_start, now)} "
+                 f"({format_when(r.occurrence_start, local_tz)}). You said you're going.")
+        directs.append(Reply(chat=chat, text=text, direct_to=user, reply_channel_id=channel))
+    return group_reply, directs
+
+
+def reader_zone(member_tz: str | None, fallback: str) -> str:
+    """The member's own zone when it is a valid one, else the fallback."""
+    if member_tz:
+        try:
+            ZoneInfo(member_tz)
+            return member_tz
+        except (ValueError, KeyError, OSError):
+            pass
+    return fallback

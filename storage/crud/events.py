@@ -1,0 +1,201 @@
+"""Events, RSVPs, reminders and their pending confirmations. Every function names its group, except the reminder
+claim, which works across groups by design (one poller serves the deployment) and returns rows that carry theirs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, func, select
+
+from storage.models import Event, Group, Member, Membership, PendingAction, PlatformAccount, Reminder, Rsvp
+
+GOING, MAYBE, NOT_GOING, WAITLIST = "going", "maybe", "no", "waitlist"
+
+
+# ---- events ---------------------------------------------------------------------------------------------------
+def add_event(s: Session, *, group_id: int, **fields: Any) -> Event:
+    event = Event(group_id=group_id, **fields)
+    s.add(event)
+    s.flush()
+    return event
+
+
+def get_event(s: Session, *, group_id: int, event_id: int) -> Event | None:
+    return s.exec(select(Event).where(Event.group_id == group_id, Event.id == event_id)).first()
+
+
+def get_event_for_update(s: Session, *, group_id: int, event_id: int) -> Event | None:
+    """The event row locked until commit on PostgreSQL (RSVPs racing for the last seat)."""
+    q = select(Event).where(Event.group_id == group_id, Event.id == event_id)
+    if s.get_bind().dialect.name == "postgresql":
+        q = q.with_for_update()
+    return s.exec(q).first()
+
+
+def scheduled_events(s: Session, *, group_id: int | None = None) -> list[Event]:
+    q = select(Event).where(Event.status == "scheduled")
+    if group_id is not None:
+        q = q.where(Event.group_id == group_id)
+    return list(s.exec(q.order_by(col(Event.starts_at))))
+
+
+# ---- RSVPs ----------------------------------------------------------------------------------------------------
+def get_rsvp(s: Session, *, group_id: int, event_id: int, member_id: int) -> Rsvp | None:
+    return s.exec(
+        select(Rsvp).where(Rsvp.group_id == group_id, Rsvp.event_id == event_id, Rsvp.member_id == member_id)
+    ).first()
+
+
+def rsvps(s: Session, *, group_id: int, event_id: int, status: str | None = None) -> list[Rsvp]:
+    q = select(Rsvp).where(Rsvp.group_id == group_id, Rsvp.event_id == event_id)
+    if status is not None:
+        q = q.where(Rsvp.status == status)
+    return list(s.exec(q.order_by(col(Rsvp.updated_at), col(Rsvp.id))))
+
+
+def rsvp_counts(s: Session, *, group_id: int, event_id: int) -> dict[str, int]:
+    rows = s.exec(
+        select(Rsvp.status, func.count())
+        .where(Rsvp.group_id == group_id, Rsvp.event_id == event_id)
+        .group_by(Rsvp.status)
+    )
+    return {status: int(n) for status, n in rows}
+
+
+def names_and_accounts(
+    s: Session, *, group_id: int, member_ids: Sequence[int], platform: str
+) -> list[tuple[int, str, PlatformAccount | None, bool]]:
+    """(member id, display name, account on `platform`, reminders muted) for members of this group only."""
+    if not member_ids:
+        return []
+    rows = s.exec(
+        select(Member, Membership)
+        .join(Membership, col(Membership.member_id) == col(Member.id))
+        .where(Membership.group_id == group_id, col(Member.id).in_(list(member_ids)))
+    ).all()
+    by_id = {m.id: (m, ms) for m, ms in rows}
+    accounts = {
+        a.member_id: a
+        for a in s.exec(
+            select(PlatformAccount).where(
+                PlatformAccount.platform == platform, col(PlatformAccount.member_id).in_(list(by_id))
+            )
+        )
+    }
+    out = []
+    for mid in member_ids:
+        if mid in by_id:
+            member, ms = by_id[mid]
+            out.append((mid, member.display_name, accounts.get(mid), ms.reminders_muted))
+    return out
+
+
+# ---- reminders ------------------------------------------------------------------------------------------------
+def reminder_exists(s: Session, *, event_id: int, occurrence_start: datetime, offset_minutes: int) -> bool:
+    return (
+        s.exec(
+            select(Reminder.id).where(
+                Reminder.event_id == event_id,
+                Reminder.occurrence_start == occurrence_start,
+                Reminder.offset_minutes == offset_minutes,
+            )
+        ).first()
+        is not None
+    )
+
+
+def add_reminder(s: Session, **fields: Any) -> Reminder:
+    r = Reminder(**fields)
+    s.add(r)
+    return r
+
+
+def event_reminders(s: Session, *, group_id: int, event_id: int, status: str | None = None) -> list[Reminder]:
+    q = select(Reminder).where(Reminder.group_id == group_id, Reminder.event_id == event_id)
+    if status is not None:
+        q = q.where(Reminder.status == status)
+    return list(s.exec(q.order_by(col(Reminder.fire_at))))
+
+
+def drop_pending_reminders(s: Session, *, group_id: int, event_id: int) -> int:
+    """Delete an event's unsent reminders (before re-materialising after an edit). Returns how many.
+
+    Deleted rather than marked, so the unique (event, occurrence, offset) key is free for the new ones; a process
+    that already claimed one sees the version change and drops it.
+    """
+    rows = event_reminders(s, group_id=group_id, event_id=event_id, status="pending")
+    for r in rows:
+        s.delete(r)
+    s.flush()
+    return len(rows)
+
+
+def cancel_pending_reminders(s: Session, *, group_id: int, event_id: int) -> int:
+    res = s.exec(
+        update(Reminder)
+        .where(Reminder.group_id == group_id, Reminder.event_id == event_id, Reminder.status == "pending")
+        .values(status="cancelled")
+    )
+    return int(res.rowcount or 0)
+
+
+def due_reminder_ids(s: Session, *, now: datetime, limit: int) -> list[int]:
+    """Ids of pending reminders due by `now`, oldest first; rows another transaction holds are skipped (PG)."""
+    q = (
+        select(Reminder.id)
+        .where(Reminder.status == "pending", Reminder.fire_at <= now)
+        .order_by(col(Reminder.fire_at), col(Reminder.id))
+        .limit(limit)
+    )
+    if s.get_bind().dialect.name == "postgresql":
+        q = q.with_for_update(skip_locked=True)
+    return [int(i) for i in s.exec(q) if i is not None]
+
+
+def set_status_if(s: Session, *, reminder_id: int, expect: str, status: str, **values: Any) -> bool:
+    """Atomic compare-and-set of a reminder's status: True only for the one caller that changed it."""
+    res = s.exec(
+        update(Reminder)
+        .where(col(Reminder.id) == reminder_id, Reminder.status == expect)
+        .values(status=status, **values)
+    )
+    return int(res.rowcount or 0) == 1
+
+
+def get_reminder(s: Session, *, reminder_id: int) -> Reminder | None:
+    return s.get(Reminder, reminder_id)
+
+
+def group_row(s: Session, *, group_id: int) -> Group | None:
+    return s.get(Group, group_id)
+
+
+# ---- pending confirmations ------------------------------------------------------------------------------------
+def add_pending(s: Session, *, group_id: int, member_id: int, action: str, payload: dict[str, Any],
+                now: datetime, expires_at: datetime) -> PendingAction:
+    p = PendingAction(group_id=group_id, member_id=member_id, action=action, payload=payload, created_at=now,
+                      expires_at=expires_at)
+    s.add(p)
+    s.flush()
+    return p
+
+
+def take_pending(s: Session, *, group_id: int, pending_id: int, action: str, now: datetime) -> PendingAction | None:
+    """Mark a pending action used, once: None when missing, of another group, expired or already used."""
+    p = s.get(PendingAction, pending_id)
+    if p is None or p.group_id != group_id or p.action != action or p.used_at is not None or p.expires_at <= now:
+        return None
+    res = s.exec(
+        update(PendingAction)
+        .where(col(PendingAction.id) == pending_id, col(PendingAction.used_at).is_(None))
+        .values(used_at=now)
+    )
+    return p if int(res.rowcount or 0) == 1 else None
+
+
+def get_pending(s: Session, *, group_id: int, pending_id: int) -> PendingAction | None:
+    p = s.get(PendingAction, pending_id)
+    return p if p is not None and p.group_id == group_id else None
