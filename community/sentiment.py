@@ -40,8 +40,13 @@ __all__ = [
     "register_analyzer",
 ]
 
-NEUTRAL_BAND = 0.2
-"""Scores with an absolute value below this are labelled ``neutral``."""
+NEUTRAL_BAND = 0.4
+"""Scores with an absolute value below this are labelled ``neutral``.
+
+The training data has no neutral class, so this is a choice: at 0.4 (p >= 0.7 for a polar label), 27% of the
+English and 11% of the Chinese held-out reviews turn neutral and 92-93% of the rest are labelled correctly,
+while 12 of 16 hand-written neutral chat lines ("the lecture is at 5pm") come out neutral (0.2: 7 of 16).
+"""
 
 MAX_CHARS = 5000
 """Only the first ``MAX_CHARS`` characters of a message are read (a 100 KB paste costs the same as 5 KB)."""

@@ -107,6 +107,11 @@ def test_stickers_and_empty_are_neutral(builtin: SentimentAnalyzer, text: str) -
     assert abs(result.score) < 0.05 and result.label == "neutral"
 
 
+@pytest.mark.parametrize("text", ["I uploaded the slides", "作业在群文件里", "here is my code"])
+def test_plain_chat_is_neutral(builtin: SentimentAnalyzer, text: str) -> None:
+    assert builtin.score_batch([text])[0].label == "neutral"
+
+
 def test_emoji_sentiment_for_reactions() -> None:
     for e in ["👍", "🎉", "❤️", "❤", "🔥", "👏", "👍🏿"]:
         assert emoji_sentiment(e) > 0.5, e
