@@ -11,14 +11,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 import torch
 
-from recommender.base import Recommender
+from recommender.base import Recommender, Scored, top_n
 from recommender.data import InteractionData
+
+
+UNSCORED = -1e30  # finite "cannot score" value, below every real score
 
 
 def _t(a: np.ndarray) -> torch.Tensor:
@@ -57,8 +61,13 @@ class _ItemItem(Recommender):
         x = self._fd.positives[users]
         return np.asarray(x @ self.sim)
 
-    def _item_vectors(self) -> np.ndarray:
-        return self.sim
+    def similar_items(self, course_id: Hashable, *, n: int = 10) -> list[Scored]:
+        """Courses ranked by the learned item-item weight ``S[course, :]``."""
+        i = self._item(course_id)
+        row = self.sim[i].astype(np.float64).copy()
+        row[i] = -np.inf
+        idx = top_n(row[None, :], n)[0]
+        return self._to_scored(idx, row, self._fd.item_ids)
 
     def _state(self) -> dict[str, torch.Tensor]:
         return {"sim": _t(self.sim)}
@@ -188,7 +197,11 @@ class _ImplicitMF(Recommender):
         self.item_factors = np.asarray(model.item_factors, dtype=np.float32)  # [n_items, f(+1)]
 
     def _scores(self, users: np.ndarray) -> np.ndarray:
-        return self.user_factors[users] @ self.item_factors.T
+        scores = self.user_factors[users] @ self.item_factors.T
+        # items without training interactions have untrained factors: rank them last
+        known = np.diff(self._fd.positives.tocsc().indptr) > 0
+        scores[:, ~known] = UNSCORED
+        return scores
 
     def _item_vectors(self) -> np.ndarray:
         return self.item_factors

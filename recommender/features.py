@@ -104,7 +104,9 @@ class TextEncoder(_CachedEncoder):
         self.device = device
         self.batch_size = batch_size
         self._model: Any = None
-        self.dim = self._load().get_sentence_embedding_dimension()
+        model = self._load()
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        self.dim = int(getter())
 
     def _load(self) -> Any:
         if self._model is None:

@@ -43,7 +43,8 @@ class HybridConfig:
     dim: int = 64
     hidden: int = 256
     epochs: int = 60  # maximum; early stopping on validation picks the best
-    batch_size: int = 128  # members per step
+    batch_size: int = 128  # members per step (raised so an epoch has at most ``max_steps_per_epoch``)
+    max_steps_per_epoch: int = 32
     lr: float = 2e-3
     weight_decay: float = 0.0
     input_dropout: float = 0.5

@@ -147,7 +147,8 @@ def train_net(
     train_users = np.flatnonzero(np.diff(x.indptr) > 0)
     v_truth = valid.positive_matrix() if valid is not None else None
     v_users = np.flatnonzero(np.diff(v_truth.indptr) > 0) if v_truth is not None else np.zeros(0, dtype=np.int64)
-    best = {"epoch": epochs, "ndcg": -1.0, "state": None}
+    batch = max(cfg.batch_size, -(-len(train_users) // cfg.max_steps_per_epoch))
+    best: dict[str, Any] = {"epoch": epochs, "ndcg": -1.0, "state": None}
     history: list[float] = []
     samples, t_train, bad = 0, 0.0, 0
     bar = tqdm(range(1, epochs + 1), desc="hybrid", disable=not progress, leave=False)
@@ -155,8 +156,8 @@ def train_net(
         net.train()
         t0 = time.perf_counter()
         order = rng.permutation(train_users)
-        for s in range(0, len(order), cfg.batch_size):
-            samples += _step(net, opt, x, x_in, order[s : s + cfg.batch_size], inp, cfg, gen, dev)
+        for s in range(0, len(order), batch):
+            samples += _step(net, opt, x, x_in, order[s : s + batch], inp, cfg, gen, dev)
         t_train += time.perf_counter() - t0
         if len(v_users):
             assert v_truth is not None
