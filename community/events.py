@@ -75,11 +75,11 @@ def clean_title(raw: str) -> str:
 def parse_add(text: str, *, tz: str, now: datetime) -> EventDraft:
     """`<title> | <when> [| <duration>] [| <repeat>] [| course <id>] [| cap <n>] [| remind 1m,15m]`."""
     parts = [p.strip() for p in text.split("|")]
+    title = clean_title(parts[0]) if parts[0].strip() or len(parts) > 1 else ""
     if len(parts) < 2 or not parts[1]:
         raise EventError("Separate the title and the time with '|': /event add Study hall | tomorrow 8pm")
     if len(parts) > 7:
         raise EventError("Too many '|' parts.")
-    title = clean_title(parts[0])
     starts_at = parse_when(parts[1], tz, now)
     draft = EventDraft(title=title, starts_at=starts_at, timezone=tz)
     for part in parts[2:]:

@@ -4,17 +4,10 @@ from __future__ import annotations
 
 from bot.commands.settings import register_setting
 from bot.testing import TestBot
+from tests.events.conftest import make_owner
 from storage import db
 from storage.crud import core as crud
 from storage.models import Group
-
-
-async def make_owner(bot: TestBot, name: str = "olga") -> None:
-    await bot.say(name, "hello")
-    with db.session_scope(bot.app.engine) as s:
-        group = crud.get_or_create_group(s, platform=bot.chat.platform, chat_id=bot.chat.chat_id)
-        member = crud.get_or_create_member(s, platform=bot.chat.platform, user_id=name.lower())
-        crud.set_role(s, group_id=group.id, member_id=member.id, role="owner")  # type: ignore[arg-type]
 
 
 async def test_timezone_owner_only_and_listed(bot: TestBot) -> None:
