@@ -35,6 +35,7 @@ class Call:
     method: str
     params: dict[str, Any]
     at: float = field(default_factory=time.monotonic)
+    status: int = 0  # the HTTP status answered
 
 
 @dataclass
@@ -137,9 +138,14 @@ class FakeTelegram:
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
+    def delivered(self, method: str = "sendMessage", chat_id: int | None = None) -> list[Call]:
+        """Calls of `method` that Telegram accepted (200), optionally to one chat."""
+        return [c for c in self.calls_to(method) if c.status == 200
+                and (chat_id is None or int(c.params["chat_id"]) == chat_id)]
+
     def sent_texts(self, chat_id: int | None = None) -> list[str]:
-        return [str(c.params.get("text", "")) for c in self.calls_to("sendMessage")
-                if chat_id is None or int(c.params["chat_id"]) == chat_id]
+        """Texts of accepted sendMessage calls (HTML as sent)."""
+        return [str(c.params.get("text", "")) for c in self.delivered("sendMessage", chat_id)]
 
     async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
         """Poll until `predicate()` is truthy (returns it) or fail after `timeout` seconds."""
@@ -201,8 +207,13 @@ class FakeTelegram:
         if request.match_info["token"] != self.token:
             return _error(401, "Unauthorized")
         method = request.match_info["method"]
-        params = await _read_params(request)
-        self.calls.append(Call(method, params))
+        call = Call(method, await _read_params(request))
+        self.calls.append(call)
+        response = await self._answer(method, call.params)
+        call.status = response.status
+        return response
+
+    async def _answer(self, method: str, params: dict[str, Any]) -> web.Response:
         queued = self.failures.get(method)
         if queued:
             f = queued.pop(0)
