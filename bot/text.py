@@ -19,7 +19,8 @@ Style = Literal["plain", "bold", "italic", "code", "link"]
 MAX_STORED_TEXT = 16_000
 MAX_ECHO = 200
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+# Lone surrogates (JSON "\udcff" escapes from a platform) cannot be encoded as UTF-8 and would crash the store.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def sanitize(text: str, *, limit: int = MAX_STORED_TEXT) -> str:
