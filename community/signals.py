@@ -1,0 +1,218 @@
+"""Store rows -> plain inputs for the recommender and matching.
+
+`interaction_records` returns `(member_id, course_id, kind, value, timestamp_seconds)` records in the format and
+with the kind names of `recommender/data.py` (KINDS):
+
+| kind                  | from                                                                 | value          |
+|-----------------------|----------------------------------------------------------------------|----------------|
+| rating                | Rating source "rate" (/rate)                                         | stars 1–5      |
+| mention               | Rating source "mention" (latest mention of the course by the member) | sentiment      |
+| reaction              | a reaction (emoji sentiment >= 0) to a message that names the course | emoji sentiment|
+| rsvp                  | an RSVP going/maybe/waitlist to an event tied to the course          | 1.0            |
+| feedback_interested   | Rating source "feedback..." with value > 0                           | value          |
+| feedback_not_for_me   | Rating source "feedback..." with value <= 0                          | value          |
+| buddy_shared          | a buddy match whose members both showed interest in the course       | 1.0            |
+
+"Interest" for buddy_shared means an explicit rating >= 4, a mention with sentiment > 0 or an RSVP. Other Rating
+sources are not turned into records (their owners feed the recommender themselves), so nothing counts twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.clock import Clock
+from community.activity import ActivitySignals, WindowStats, leaderboard_score, member_activity
+from community.courses import mentioned_courses
+from community.sentiment import SentimentResult, get_analyzer
+from community.sentiment_worker import SentimentWorker
+from storage import db
+from storage.crud import courses as courses_crud
+from storage.crud import signals as q
+from storage.models import Course
+
+__all__ = [
+    "ActivitySignals",
+    "InteractionRecord",
+    "MessageScorer",
+    "WindowStats",
+    "interaction_records",
+    "leaderboard_score",
+    "member_activity",
+]
+
+InteractionRecord = tuple[int, int, str, float, float]
+"""(member_id, course_id, kind, value, timestamp_seconds)"""
+
+RSVP_INTEREST = ("going", "maybe", "waitlist")
+COURSE_CACHE_SECONDS = 10.0
+BACKFILL_HIGH_WATER = 5_000
+
+Emit = Callable[..., Awaitable[None]]
+log = logging.getLogger(__name__)
+
+
+def interaction_records(s: Session, *, group_id: int | None) -> list[InteractionRecord]:
+    """Every interaction of one group (or of all groups with None: model training only, never for display)."""
+    out: list[InteractionRecord] = []
+    interest: dict[tuple[int, int], set[int]] = defaultdict(set)  # (group, member) -> courses
+    for r in q.ratings(s, group_id=group_id):
+        ts = r.updated_at.timestamp()
+        if r.source == "rate":
+            out.append((r.member_id, r.course_id, "rating", float(r.value), ts))
+            positive = r.value >= 4
+        elif r.source == "mention":
+            out.append((r.member_id, r.course_id, "mention", max(-1.0, min(1.0, float(r.value))), ts))
+            positive = r.value > 0
+        elif r.source.startswith("feedback"):
+            kind = "feedback_interested" if r.value > 0 else "feedback_not_for_me"
+            out.append((r.member_id, r.course_id, kind, float(r.value), ts))
+            positive = False
+        else:
+            continue
+        if positive:
+            interest[(r.group_id, r.member_id)].add(r.course_id)
+    courses_of_message: dict[int, set[int]] = defaultdict(set)
+    for m in q.mentions(s, group_id=group_id):
+        courses_of_message[m.message_id].add(m.course_id)
+    for _, reactor, message_id, sentiment, at in q.reactions_on_messages(s, group_id=group_id):
+        if sentiment < 0:
+            continue
+        for course_id in sorted(courses_of_message.get(message_id, ())):
+            out.append((reactor, course_id, "reaction", float(sentiment), at.timestamp()))
+    for gid, member_id, course_id, status, _attended, at in q.rsvps_with_course(s, group_id=group_id):
+        if status in RSVP_INTEREST:
+            out.append((member_id, course_id, "rsvp", 1.0, at.timestamp()))
+            interest[(gid, member_id)].add(course_id)
+    for match in q.buddy_matches(s, group_id=group_id):
+        members = [int(m) for m in match.member_ids]
+        counts: dict[int, int] = defaultdict(int)
+        for mid in set(members):
+            for c in interest.get((match.group_id, mid), ()):
+                counts[c] += 1
+        shared = sorted(c for c, n in counts.items() if n >= 2)
+        for mid in sorted(set(members)):
+            for c in shared:
+                out.append((mid, c, "buddy_shared", 1.0, match.created_at.timestamp()))
+    return out
+
+
+
+# ---- ingestion: sentiment and course mentions of every stored message ------------------------------------------
+MessageKey = tuple[int, int]
+"""(group_id, Message row id)"""
+
+MAX_PENDING_MENTIONS = 50_000
+BACKFILL_PAGE = 500
+
+
+class MessageScorer:
+    """Scores stored messages off the message path and derives course mentions from them.
+
+    `on_message` (called by the message listener) only looks up course names and enqueues the text; the
+    `SentimentWorker` scores batches in a thread and `_store` writes Message.sentiment, CourseMention rows and the
+    implicit Rating (source "mention", value = sentiment), then emits `mention(group_id, member_id, course_id,
+    sentiment)`. Messages stored while the worker was down keep a NULL sentiment and are scored by `backfill` at
+    the next start.
+    """
+
+    def __init__(self, engine: Engine, *, analyzer: str, emit: Emit, clock: Clock,
+                 max_batch: int = 256, max_delay: float = 0.25) -> None:
+        self.engine, self.analyzer_name, self.emit, self.clock = engine, analyzer, emit, clock
+        self.max_batch, self.max_delay = max_batch, max_delay
+        self.worker: SentimentWorker[MessageKey] | None = None
+        self._pending: dict[MessageKey, list[int]] = {}
+        self._backfill: asyncio.Task[int] | None = None
+        self._courses: tuple[float, list[Course]] = (-1e9, [])
+
+    @property
+    def running(self) -> bool:
+        return self.worker is not None and self.worker.running
+
+    def courses(self) -> list[Course]:
+        """The active catalogue, cached for a few seconds (title matching runs for every message)."""
+        at, cached = self._courses
+        if time.monotonic() - at > COURSE_CACHE_SECONDS:
+            with db.session_scope(self.engine) as s:
+                cached = courses_crud.list_courses(s)
+            self._courses = (time.monotonic(), cached)
+        return cached
+
+    def on_message(self, *, group_id: int, message_id: int, text: str) -> bool:
+        """Queue one stored message; False when the worker is not running (the backfill will score it)."""
+        if self.worker is None or not self.worker.running:
+            return False
+        key = (group_id, message_id)
+        named = [c.id for c in mentioned_courses(text, self.courses()) if c.id is not None]
+        if len(self._pending) >= MAX_PENDING_MENTIONS:
+            self._pending.pop(next(iter(self._pending)))
+        self._pending[key] = named
+        return self.worker.submit(key, text)
+
+    async def start(self) -> None:
+        if self.running:
+            return
+        try:
+            analyzer = await asyncio.to_thread(get_analyzer, self.analyzer_name)
+        except (ValueError, ImportError) as e:
+            log.error("sentiment analyzer %r unavailable (%s); using builtin", self.analyzer_name, e)
+            analyzer = await asyncio.to_thread(get_analyzer, "builtin")
+        self.worker = SentimentWorker(analyzer, self._store, max_batch=self.max_batch, max_delay=self.max_delay)
+        self.worker.start()
+        self._backfill = asyncio.get_running_loop().create_task(self.backfill(), name="sentiment-backfill")
+
+    async def stop(self) -> None:
+        if self._backfill is not None:
+            self._backfill.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._backfill
+            self._backfill = None
+        if self.worker is not None:
+            await self.worker.stop()
+
+    async def backfill(self) -> int:
+        """Queue every stored text that has no sentiment yet; returns how many were queued."""
+        after, queued = 0, 0
+        while self.worker is not None and self.worker.running:
+            with db.session_scope(self.engine) as s:
+                page = q.unscored_messages(s, after_id=after, limit=BACKFILL_PAGE)
+            if not page:
+                break
+            for group_id, message_id, text in page:
+                while self.worker.pending >= BACKFILL_HIGH_WATER:
+                    await asyncio.sleep(0.05)  # let live messages and earlier pages through first
+                if self.worker.submit((group_id, message_id), text):
+                    queued += 1
+                after = message_id
+            await asyncio.sleep(0)
+        return queued
+
+    async def _store(self, batch: list[tuple[MessageKey, SentimentResult]]) -> None:
+        events: list[tuple[int, int, int, float]] = []
+        now = self.clock.now()
+        with db.session_scope(self.engine) as s:
+            for (group_id, message_id), result in batch:
+                msg = q.message_row(s, group_id=group_id, message_id=message_id)
+                named = self._pending.pop((group_id, message_id), None)
+                if msg is None:
+                    continue  # forgotten (/forget) while queued
+                msg.sentiment, msg.sentiment_label = float(result.score), result.label
+                s.add(msg)
+                if named is None:  # backfill: the text is in the store
+                    named = [c.id for c in mentioned_courses(msg.text or "", self.courses()) if c.id is not None]
+                q.set_message_mentions(s, message=msg, course_ids=named, sentiment=float(result.score),
+                                         at=msg.sent_at)
+                for course_id in named:
+                    courses_crud.upsert_rating(s, group_id=group_id, member_id=msg.member_id, course_id=course_id,
+                                               value=float(result.score), at=now, source="mention", kind="implicit")
+                    events.append((group_id, msg.member_id, course_id, float(result.score)))
+        for event in events:
+            await self.emit("mention", *event)

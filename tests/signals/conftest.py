@@ -1,0 +1,59 @@
+"""Fixtures for the signals tests: a started app (worker running), owners, and store helpers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from bot.app import CohortApp
+from bot.dispatcher import ensure_identity
+from bot.testing import TestBot
+from storage import db
+from storage.crud import core as crud
+from storage.models import Group, Member, Message, PlatformAccount
+
+
+@pytest.fixture
+async def running(app: CohortApp) -> AsyncIterator[CohortApp]:
+    """The app with its startup hooks run (sentiment worker, retention job); stopped (flushed) at the end."""
+    await app.start()
+    yield app
+    await app.stop()
+
+
+def make_owner(bot: TestBot, name: str) -> int:
+    """Give `name` the owner role in the bot's chat (the console/test adapter trusts the store's roles)."""
+    with db.session_scope(bot.app.engine) as s:
+        group_id, member_id, _ = ensure_identity(s, chat=bot.chat, user=bot.user(name))
+        crud.set_role(s, group_id=group_id, member_id=member_id, role="owner")
+    return member_id
+
+
+def ids(bot: TestBot, name: str) -> tuple[int, int]:
+    """(group_id, member_id) of a user in the bot's chat."""
+    with db.session_scope(bot.app.engine) as s:
+        group_id, member_id, _ = ensure_identity(s, chat=bot.chat, user=bot.user(name))
+    return group_id, member_id
+
+
+def messages_of(app: CohortApp, name: str, platform: str = "test") -> list[Message]:
+    with db.session_scope(app.engine) as s:
+        acc = s.exec(select(PlatformAccount).where(PlatformAccount.platform_user_id == name)).first()
+        if acc is None:
+            return []
+        return list(s.exec(select(Message).where(Message.member_id == acc.member_id).order_by(Message.id)))
+
+
+def group_settings(app: CohortApp, group_id: int) -> dict[str, Any]:
+    with db.session_scope(app.engine) as s:
+        g = s.get(Group, group_id)
+        assert g is not None
+        return dict(g.settings)
+
+
+def member_exists(app: CohortApp, member_id: int) -> bool:
+    with db.session_scope(app.engine) as s:
+        return s.get(Member, member_id) is not None
