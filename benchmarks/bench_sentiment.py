@@ -5,7 +5,8 @@
 Held-out splits are those of ``scripts/train_sentiment.py`` (SST-2 dev; a fixed 20% hash split of the UCI,
 ChnSentiCorp and waimai files), none of which the shipped weights were trained on. For each language and each
 source it reports accuracy and macro-F1 (positive iff score > 0) and ROC AUC (on the raw score) for the builtin
-analyzer, the lexicon-only analyzer, VADER (English) and SnowNLP (Chinese), plus messages per second scoring the
+analyzer, the lexicon-only analyzer, VADER (English) and SnowNLP (Chinese), the share each labels neutral (its
+own band; these texts are all polar), plus messages per second scoring the
 held-out texts in batches of 256 on this machine, and the builtin scores of a few emoji / mixed-language cases.
 """
 
@@ -62,14 +63,16 @@ SANITY = [
 ]
 
 
-def timed_scores(analyzer: SentimentAnalyzer, texts: Sequence[str]) -> tuple[np.ndarray, float]:
-    """Scores for ``texts`` in batches of ``BATCH`` and the messages/s that took."""
+def timed_scores(analyzer: SentimentAnalyzer, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, float]:
+    """Scores and neutral flags for ``texts`` in batches of ``BATCH``, and the messages/s that took."""
     start = time.perf_counter()
-    scores: list[float] = []
+    results = []
     for i in range(0, len(texts), BATCH):
-        scores.extend(r.score for r in analyzer.score_batch(texts[i : i + BATCH]))
+        results.extend(analyzer.score_batch(texts[i : i + BATCH]))
     elapsed = time.perf_counter() - start
-    return np.asarray(scores), len(texts) / elapsed
+    scores = np.array([r.score for r in results])
+    neutral = np.array([r.label == "neutral" for r in results])
+    return scores, neutral, len(texts) / elapsed
 
 
 def metrics(y: np.ndarray, s: np.ndarray) -> tuple[float, float, float]:
@@ -81,8 +84,8 @@ def metrics(y: np.ndarray, s: np.ndarray) -> tuple[float, float, float]:
 def evaluate(test: list[Example]) -> list[str]:
     """Markdown rows: language totals first, then each source."""
     rows = [
-        "| language | subset | n | analyzer | accuracy | macro-F1 | ROC AUC | msgs/s (batch 256) |",
-        "|---|---|---:|---|---:|---:|---:|---:|",
+        "| language | subset | n | analyzer | accuracy | macro-F1 | ROC AUC | labelled neutral | msgs/s (batch 256) |",
+        "|---|---|---:|---|---:|---:|---:|---:|---:|",
     ]
     for lang, names in BASELINES.items():
         part = [e for e in test if e.lang == lang]
@@ -93,19 +96,21 @@ def evaluate(test: list[Example]) -> list[str]:
             try:
                 analyzer = get_analyzer(name)
             except ImportError as exc:
-                rows.append(f"| {lang} | all | {len(part)} | {name} | not installed ({exc}) | | | |")
+                rows.append(f"| {lang} | all | {len(part)} | {name} | not installed ({exc}) | | | | |")
                 continue
             analyzer.score_batch(texts[:8])  # warm-up (lazy loads)
-            scores, speed = timed_scores(analyzer, texts)
+            scores, neutral, speed = timed_scores(analyzer, texts)
             acc, f1, auc = metrics(y, scores)
             rows.append(
-                f"| {lang} | **all** | {len(part)} | {name} | {acc:.3f} | {f1:.3f} | **{auc:.3f}** | {speed:,.0f} |"
+                f"| {lang} | **all** | {len(part)} | {name} | {acc:.3f} | {f1:.3f} | **{auc:.3f}** "
+                f"| {neutral.mean():.0%} | {speed:,.0f} |"
             )
             for src in sources:
                 mask = np.array([e.source == src for e in part])
                 acc, f1, auc = metrics(y[mask], scores[mask])
                 rows.append(
-                    f"| {lang} | {src} | {mask.sum()} | {name} | {acc:.3f} | {f1:.3f} | {auc:.3f} | |"
+                    f"| {lang} | {src} | {mask.sum()} | {name} | {acc:.3f} | {f1:.3f} | {auc:.3f} "
+                    f"| {neutral[mask].mean():.0%} | |"
                 )
     return rows
 
