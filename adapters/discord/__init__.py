@@ -1,0 +1,1 @@
+"""Discord: `translate` (pure payload -> neutral types) and `adapter` (discord.py client, slash commands)."""
