@@ -30,6 +30,30 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="log warnings and errors only")
 
 
+class RedactSecrets(logging.Filter):
+    """Replace bot tokens in log lines (PTB logs its API URL, which contains the token, at DEBUG)."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = [s for s in secrets if len(s) >= 6]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secrets:
+            return True
+        message = record.getMessage()
+        if any(s in message for s in self.secrets):
+            record.msg, record.args = self._redact(message), None
+        if record.exc_info and not record.exc_text:
+            # Error texts can quote the request URL: format the traceback now, redacted.
+            record.exc_text = self._redact(logging.Formatter().formatException(record.exc_info))
+        return True
+
+    def _redact(self, text: str) -> str:
+        for s in self.secrets:
+            text = text.replace(s, "<token>")
+        return text
+
+
 def _settings(args: argparse.Namespace) -> Settings:
     from bot.cli import _settings as cli_settings
 
@@ -109,4 +133,9 @@ def run(args: argparse.Namespace) -> int:
         print(NO_TOKEN, file=sys.stderr)
         return 2
     _setup_logging(settings, quiet=bool(getattr(args, "quiet", False)))
+    # httpx logs every request URL at INFO, and Telegram's URLs contain the bot token: keep it out of the logs.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    redact = RedactSecrets([t for t in (settings.telegram_token, settings.discord_token) if t])
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redact)
     return asyncio.run(serve(settings))

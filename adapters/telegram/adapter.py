@@ -136,6 +136,13 @@ class TelegramAdapter:
 
     # ---- lifecycle ----------------------------------------------------------------------------------------
     async def start(self) -> None:
+        try:
+            await self._start()
+        except BaseException:
+            await self.stop()  # leave nothing half-started (open HTTP pools, a running updater)
+            raise
+
+    async def _start(self) -> None:
         await self.ptb.initialize()  # getMe: fails here on a bad token or an unreachable server
         self.bot_username = self.ptb.bot.username
         await self.ptb.start()
