@@ -333,34 +333,36 @@ class RoundOutcome:
     skipped: list[int] = field(default_factory=list)  # asked to skip this round
 
 
-def eligible_member_ids(s: Session, *, group_id: int, now: datetime) -> tuple[list[int], list[BuddyProfile]]:
-    """(ids to match, profiles that asked to skip this round)."""
-    ok: list[int] = []
-    skip: list[BuddyProfile] = []
-    for p in crud.eligible_profiles(s, group_id=group_id, now=now):
-        if p.skip_next:
-            skip.append(p)
-        else:
-            ok.append(p.member_id)
-    return ok, skip
+def skipping_next_round(s: Session, *, group_id: int) -> set[int]:
+    """Members who answered "skip me next time" after the group's last round: that skip is still to come."""
+    last = crud.last_round(s, group_id=group_id)
+    since = as_utc(last.created_at) if last is not None else None
+    return {c.member_id for c in crud.checkins(s, group_id=group_id)
+            if c.answer == "skip" and c.answered_at is not None and (since is None or as_utc(c.answered_at) > since)}
+
+
+def eligible_member_ids(s: Session, *, group_id: int, now: datetime) -> tuple[list[int], list[int]]:
+    """(ids to match, ids that asked to skip this round)."""
+    skip = skipping_next_round(s, group_id=group_id)
+    ids = [p.member_id for p in crud.eligible_profiles(s, group_id=group_id, now=now)]
+    return [m for m in ids if m not in skip], [m for m in ids if m in skip]
 
 
 def run_round(s: Session, *, group_id: int, now: datetime, encoder: Encoder, default_tz: str = "UTC",
               recommend: RecommendFn | None = None, kind: str = "round",
               member_ids: Sequence[int] | None = None) -> RoundOutcome:
     """Match every eligible member of the group (or `member_ids`), store the round, matches and check-ins."""
-    skipped: list[BuddyProfile] = []
+    skipped: list[int] = []
     if member_ids is None:
         ids, skipped = eligible_member_ids(s, group_id=group_id, now=now)
     else:
         ids = list(member_ids)
     if len(ids) < 2:
-        return RoundOutcome(None, len(ids), [], "none", [p.member_id for p in skipped])
+        return RoundOutcome(None, len(ids), [], "none", skipped)
     cands, infos = build_candidates(s, group_id=group_id, member_ids=ids, now=now, encoder=encoder,
                                     default_tz=default_tz)
     result: MatchResult = match_members(cands, recent=recent_partners(s, group_id=group_id))
-    rnd = crud.create_round(s, group_id=group_id, kind=kind, algorithm=result.algorithm, member_count=len(ids),
-                            at=now)
+    rnd = crud.create_round(s, group_id=group_id, kind=kind, algorithm=result.algorithm, at=now)
     assert rnd.id is not None
     planned: list[PlannedMatch] = []
     for g in result.groups:
@@ -379,10 +381,7 @@ def run_round(s: Session, *, group_id: int, now: datetime, encoder: Encoder, def
         if p.member_id in matched and p.waiting_since is not None:
             p.waiting_since = None
             crud.save(s, p)
-    for p in skipped:  # skipped this one round, as asked
-        p.skip_next = False
-        crud.save(s, p)
-    return RoundOutcome(rnd.id, len(ids), planned, result.algorithm, [p.member_id for p in skipped])
+    return RoundOutcome(rnd.id, len(ids), planned, result.algorithm, skipped)
 
 
 def request_partner(s: Session, *, group_id: int, member_id: int, now: datetime, encoder: Encoder,
@@ -475,7 +474,6 @@ def answer_checkin(s: Session, *, group_id: int, member_id: int, checkin_id: int
     p = crud.get_profile(s, group_id=group_id, member_id=member_id)
     if p is not None:
         p.ignored_checkins = 0  # "three ignored in a row" starts over with any answer
-        p.skip_next = answer == "skip"
         crud.save(s, p)
     return "again" if again else "ok"
 

@@ -404,7 +404,7 @@ class BuiltinAnalyzer:
     """Hashed n-gram logistic regression (shipped weights) plus the emoji/emoticon lexicon prior.
 
     ``logit = (w . x + b if the text has any word/character features else 0) + clip(2 * emoji lexicon, +-4)
-    + 1 * word lexicon``; ``score = 2 * sigmoid(logit) - 1``. Texts with no features and no known emoji score
+    + clip(1 * word lexicon, +-4)``; ``score = 2 * sigmoid(logit) - 1``. Texts with no features and no known emoji score
     exactly 0. The word lexicon also reaches the n-gram weights: ``scripts/train_sentiment.py`` adds short
     pseudo-documents built from it (``太烦了``, ``not good``), so 好 stops reading as praise in 好无聊.
     """
@@ -426,7 +426,8 @@ class BuiltinAnalyzer:
         lex = np.array([lexicon_prior(t) for t in cleaned], dtype=np.float64)
         lex = np.clip(LEX_LOGIT_SCALE * lex, -LEX_LOGIT_CAP, LEX_LOGIT_CAP)
         words = np.array([word_lexicon_score(t) for t in cleaned], dtype=np.float64)
-        return model + lex + WORD_LEX_SCALE * words
+        words = np.clip(WORD_LEX_SCALE * words, -LEX_LOGIT_CAP, LEX_LOGIT_CAP)
+        return model + lex + words
 
     def score_batch(self, texts: Sequence[str]) -> list[SentimentResult]:
         """Score every text; one result per text, in order."""

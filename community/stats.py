@@ -132,11 +132,11 @@ def _draw(stats: GroupStats, title: str, metadata: dict[str, str]) -> bytes:
     (ax_day, ax_hour), (ax_course, ax_members) = fig.subplots(2, 2)
     x = list(range(len(stats.days)))
     labels = [d.strftime("%m-%d") for d in stats.days]
-    step = max(1, len(x) // 8)
+    step = max(1, len(x) // 6)
 
     ax_day.bar(x, stats.messages_per_day, color="#4c78a8", label="messages")
     ax_day.set_title("Messages per day (UTC) and average sentiment")
-    ax_day.set_xticks(x[::step], labels[::step], fontsize=8)
+    ax_day.set_xticks(x[::step], labels[::step], fontsize=8, rotation=30)
     ax_sent = ax_day.twinx()
     pts = [(i, v) for i, v in zip(x, stats.sentiment_per_day, strict=True) if v is not None]
     if pts:
@@ -149,9 +149,9 @@ def _draw(stats: GroupStats, title: str, metadata: dict[str, str]) -> bytes:
     ax_hour.set_title("Most active hours (UTC)")
     ax_hour.set_xticks(range(0, 24, 3))
 
-    names = [clip(c.title, 28) + f" ({c.count})" for c in stats.top_discussed]
-    rated = [clip(c.title, 28) + f" ★{c.average:.1f} ({c.count})" for c in stats.top_rated]
-    rows = [("discussed: " + n, c.count, "#f58518") for n, c in zip(names, stats.top_discussed, strict=True)]
+    names = [clip(c.title, 24) + f" ({c.count})" for c in stats.top_discussed]
+    rated = [clip(c.title, 24) + f" ★{c.average:.1f} ({c.count})" for c in stats.top_rated]
+    rows = [("talk: " + n, c.count, "#f58518") for n, c in zip(names, stats.top_discussed, strict=True)]
     rows += [("rated: " + n, c.count, "#54a24b") for n, c in zip(rated, stats.top_rated, strict=True)]
     if rows:
         ax_course.barh(range(len(rows)), [r[1] for r in rows], color=[r[2] for r in rows])
@@ -166,7 +166,7 @@ def _draw(stats: GroupStats, title: str, metadata: dict[str, str]) -> bytes:
     ax_members.bar(x, stats.new_members_per_day, bottom=stats.returning_members_per_day, color="#b279a2",
                    label="new")
     ax_members.set_title("Active members per day: new vs returning")
-    ax_members.set_xticks(x[::step], labels[::step], fontsize=8)
+    ax_members.set_xticks(x[::step], labels[::step], fontsize=8, rotation=30)
     ax_members.legend(loc="upper left", fontsize=8)
     if title:
         fig.suptitle(clip(title, 80))

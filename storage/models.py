@@ -209,8 +209,6 @@ class BuddyProfile(SQLModel, table=True):
     paused_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     waiting_since: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     ignored_checkins: int = 0
-    # "Skip me next time" from a check-in: left out of the next round, then cleared.
-    skip_next: bool = False
     joined_at: datetime = Field(default_factory=_now, sa_column=Column(UTCDateTime(), nullable=False))
 
 
@@ -219,7 +217,6 @@ class BuddyRound(SQLModel, table=True):
     group_id: int = Field(foreign_key="group.id", index=True)
     kind: str = Field(default="round", max_length=16)  # round | on_demand
     algorithm: str = Field(default="", max_length=32)
-    member_count: int = 0
     created_at: datetime = Field(default_factory=_now, sa_column=Column(UTCDateTime(), nullable=False))
 
 

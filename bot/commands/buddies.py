@@ -344,6 +344,7 @@ def register(app: CohortApp) -> None:
             partner_names = (crud.names(s, group_id=ctx.group_id,
                                         member_ids=[x for x in last.member_ids if x != ctx.member_id])
                              if last else {})
+            skipping = ctx.member_id in svc.skipping_next_round(s, group_id=ctx.group_id)
         lines: list[RichText | str] = [bold("Study buddy")]
         if p is None or not p.active:
             lines.append(T("You're not opted in. Join with ", code("/buddy join [topics]"), "."))
@@ -351,7 +352,7 @@ def register(app: CohortApp) -> None:
             lines.append(T("Opted in", " on " if p.topics else "", _topic_list(list(p.topics)), "."))
             if p.paused_until is not None and p.paused_until > now:
                 lines.append(T("Paused until ", local_time(p.paused_until, tz), "."))
-            if p.skip_next:
+            if skipping:
                 lines.append("You'll skip the next round, as you asked.")
             if p.waiting_since is not None:
                 lines.append("Waiting for a partner (asked with /buddy me).")

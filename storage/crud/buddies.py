@@ -22,7 +22,7 @@ def upsert_profile(s: Session, *, group_id: int, member_id: int, topics: list[st
     created = p is None
     if p is None:
         p = BuddyProfile(group_id=group_id, member_id=member_id, joined_at=at)
-    p.topics, p.active, p.paused_until, p.ignored_checkins, p.skip_next = topics, True, None, 0, False
+    p.topics, p.active, p.paused_until, p.ignored_checkins = topics, True, None, 0
     s.add(p)
     s.flush()
     return p, created
@@ -98,8 +98,8 @@ def liked_course_ids(s: Session, *, group_id: int, member_ids: Sequence[int], mi
     return [(int(m), int(c)) for m, c in rows]
 
 
-def create_round(s: Session, *, group_id: int, kind: str, algorithm: str, member_count: int, at: datetime) -> BuddyRound:
-    r = BuddyRound(group_id=group_id, kind=kind, algorithm=algorithm[:32], member_count=member_count, created_at=at)
+def create_round(s: Session, *, group_id: int, kind: str, algorithm: str, at: datetime) -> BuddyRound:
+    r = BuddyRound(group_id=group_id, kind=kind, algorithm=algorithm[:32], created_at=at)
     save(s, r)
     return r
 
