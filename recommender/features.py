@@ -132,10 +132,21 @@ class TextEncoder(_CachedEncoder):
         return np.asarray(vecs, dtype=np.float32)
 
 
+_SHARED: dict[tuple[str, str], HashingTextEncoder | TextEncoder] = {}
+
+
 def make_encoder(
     name: str = DEFAULT_MODEL, *, device: str = "cpu", cache_path: str | os.PathLike[str] | None = None
 ) -> HashingTextEncoder | TextEncoder:
-    """Encoder by name: ``"hashing"`` or a sentence-transformers model name (default MiniLM, offline)."""
-    if name == "hashing":
-        return HashingTextEncoder(cache_path=cache_path)
-    return TextEncoder(name, device=device, cache_path=cache_path)
+    """Encoder by name: ``"hashing"`` or a sentence-transformers model name (default MiniLM, offline).
+
+    Without ``cache_path`` one instance per (name, device) is shared by the process, so the model loads
+    once and its in-memory cache makes re-encoding a catalogue cheap.
+    """
+    if cache_path is None and (name, device) in _SHARED:
+        return _SHARED[(name, device)]
+    enc: HashingTextEncoder | TextEncoder
+    enc = HashingTextEncoder(cache_path=cache_path) if name == "hashing" else TextEncoder(name, device=device, cache_path=cache_path)
+    if cache_path is None:
+        _SHARED[(name, device)] = enc
+    return enc
