@@ -51,7 +51,10 @@ def issue_code(s: Session, *, member_id: int, now: datetime) -> str:
     crud.revoke_open_codes(s, member_id=member_id, now=now)
     while True:
         code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
-        if crud.create_code(s, code=code, member_id=member_id, now=now, expires_at=now + CODE_TTL) is not None:
+        if (
+            crud.create_code(s, code=code, member_id=member_id, now=now, expires_at=now + CODE_TTL)
+            is not None
+        ):
             return code
 
 
@@ -72,7 +75,9 @@ def redeem_code(s: Session, *, raw_code: str, platform: str, user_id: str, now: 
         return RedeemResult("unknown", {})
     target_accounts = core_crud.accounts_of(s, member_id=row.member_id)
     issuer_platforms = sorted({a.platform for a in target_accounts})
-    other = next((p for p in issuer_platforms if p != platform), issuer_platforms[0] if issuer_platforms else None)
+    other = next(
+        (p for p in issuer_platforms if p != platform), issuer_platforms[0] if issuer_platforms else None
+    )
     if row.used_at is not None:
         return RedeemResult("used", {}, other)
     if row.expires_at <= now:

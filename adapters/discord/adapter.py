@@ -75,8 +75,16 @@ class DiscordAdapter:
 
     platform = "discord"
 
-    def __init__(self, app: CohortApp, settings: Settings, *, guild_ready_timeout: float = 2.0,
-                 defer_after: float = 2.0, admin_cache_seconds: float = 60.0, ready_timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        app: CohortApp,
+        settings: Settings,
+        *,
+        guild_ready_timeout: float = 2.0,
+        defer_after: float = 2.0,
+        admin_cache_seconds: float = 60.0,
+        ready_timeout: float = 60.0,
+    ) -> None:
         self.app = app
         self.settings = settings
         self.guild_ready_timeout = guild_ready_timeout
@@ -110,8 +118,10 @@ class DiscordAdapter:
         """Log in, connect and return once the gateway is ready and the slash commands are synced."""
         token = self.settings.discord_token
         if not token:
-            raise DiscordStartError("DISCORD_BOT_TOKEN is not set: copy the bot token from the developer portal "
-                                    "('Bot' -> 'Reset Token') into the environment.")
+            raise DiscordStartError(
+                "DISCORD_BOT_TOKEN is not set: copy the bot token from the developer portal "
+                "('Bot' -> 'Reset Token') into the environment."
+            )
         self._point_at_endpoints()
         client = discord.Client(
             intents=self.intents(),
@@ -126,15 +136,18 @@ class DiscordAdapter:
             await client.login(token)
         except discord.LoginFailure as e:
             await self._close_client()
-            raise DiscordStartError("Discord rejected the bot token (DISCORD_BOT_TOKEN): reset it in the developer "
-                                    "portal and set it again.") from e
+            raise DiscordStartError(
+                "Discord rejected the bot token (DISCORD_BOT_TOKEN): reset it in the developer "
+                "portal and set it again."
+            ) from e
         except Exception:
             await self._close_client()
             raise
         self._runner = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
         ready = asyncio.create_task(self._ready.wait())
-        done, _ = await asyncio.wait({ready, self._runner}, timeout=self.ready_timeout,
-                                     return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            {ready, self._runner}, timeout=self.ready_timeout, return_when=asyncio.FIRST_COMPLETED
+        )
         if ready not in done:
             ready.cancel()
             error = self._runner.exception() if self._runner in done else None
@@ -182,7 +195,9 @@ class DiscordAdapter:
         payload = translate.command_payloads(self.app.dispatcher.commands.values())
         app_id = client.application_id
         if app_id is None:
-            raise DiscordStartError("Discord's READY carried no application id; cannot register slash commands.")
+            raise DiscordStartError(
+                "Discord's READY carried no application id; cannot register slash commands."
+            )
         self.synced_commands = list(await client.http.bulk_upsert_global_commands(app_id, payload))  # type: ignore[arg-type]
         log.info("synced %d slash commands", len(self.synced_commands))
         return self.synced_commands
@@ -228,8 +243,9 @@ class DiscordAdapter:
                 if reaction is not None and not self._is_self(reaction.reactor):
                     await self.app.handle(reaction, self)
             elif event_type in ("GUILD_MEMBER_ADD", "GUILD_MEMBER_REMOVE"):
-                change = translate.membership_event(d, "join" if event_type.endswith("ADD") else "leave",
-                                                    guild_names=names)
+                change = translate.membership_event(
+                    d, "join" if event_type.endswith("ADD") else "leave", guild_names=names
+                )
                 if change is not None and not self._is_self(change.user):
                     await self.app.handle(change, self)
             elif event_type == "INTERACTION_CREATE":
@@ -250,7 +266,10 @@ class DiscordAdapter:
         perms = translate.interaction_permissions(d)
         if perms is not None and d.get("guild_id"):
             # Discord computed these for this very invocation: the freshest admin answer there is.
-            self._admin_cache[(str(d["guild_id"]), user.user_id)] = (time.monotonic(), translate.is_manager(perms))
+            self._admin_cache[(str(d["guild_id"]), user.user_id)] = (
+                time.monotonic(),
+                translate.is_manager(perms),
+            )
         client = self._require_client()
         interaction = discord.Interaction(data=d, state=client._connection)  # type: ignore[arg-type]
         if isinstance(event, ButtonPress):
@@ -363,7 +382,9 @@ class DiscordAdapter:
         if view is not None:
             out["view"] = view
         if reply.attachment is not None:
-            out["file"] = discord.File(io.BytesIO(reply.attachment.data), filename=reply.attachment.filename[:100])
+            out["file"] = discord.File(
+                io.BytesIO(reply.attachment.data), filename=reply.attachment.filename[:100]
+            )
         return out
 
     @staticmethod
@@ -371,22 +392,33 @@ class DiscordAdapter:
         users: list[discord.abc.Snowflake] | bool = [discord.Object(int(mention))] if mention else False
         return discord.AllowedMentions(everyone=False, users=users, roles=False, replied_user=False)
 
-    async def _send_parts(self, channel: discord.abc.Messageable, reply: Reply, *, mention: str | None,
-                          reference: bool) -> discord.Message:
+    async def _send_parts(
+        self, channel: discord.abc.Messageable, reply: Reply, *, mention: str | None, reference: bool
+    ) -> discord.Message:
         parts = self._parts(reply, prefix=f"<@{mention}> " if mention else "")
         last_msg: discord.Message | None = None
         for i, content in enumerate(parts):
             kwargs = self._extras(reply, last=i == len(parts) - 1)
-            if i == 0 and reference and reply.reply_to_id and reply.reply_to_id.isdigit() and reply.reply_channel_id:
+            if (
+                i == 0
+                and reference
+                and reply.reply_to_id
+                and reply.reply_to_id.isdigit()
+                and reply.reply_channel_id
+            ):
                 kwargs["reference"] = discord.MessageReference(
-                    message_id=int(reply.reply_to_id), channel_id=int(reply.reply_channel_id),
-                    fail_if_not_exists=False)
+                    message_id=int(reply.reply_to_id),
+                    channel_id=int(reply.reply_channel_id),
+                    fail_if_not_exists=False,
+                )
             last_msg = await channel.send(content=content, allowed_mentions=self._allowed(mention), **kwargs)
             self._remember(str(last_msg.id), last_msg.channel.id)
         assert last_msg is not None
         return last_msg
 
-    async def _send_interaction(self, pending: _PendingInteraction, reply: Reply, *, ephemeral: bool) -> SentMessage:
+    async def _send_interaction(
+        self, pending: _PendingInteraction, reply: Reply, *, ephemeral: bool
+    ) -> SentMessage:
         interaction = pending.interaction
         parts = self._parts(reply)
         message_id = str(interaction.id)
@@ -395,13 +427,15 @@ class DiscordAdapter:
                 kwargs = self._extras(reply, last=i == len(parts) - 1)
                 allowed = self._allowed(None)
                 if not pending.answered and not pending.deferred:
-                    resp = await interaction.response.send_message(content, ephemeral=ephemeral,
-                                                                   allowed_mentions=allowed, **kwargs)
+                    resp = await interaction.response.send_message(
+                        content, ephemeral=ephemeral, allowed_mentions=allowed, **kwargs
+                    )
                     if resp is not None and resp.message_id is not None:
                         message_id = str(resp.message_id)
                 else:
-                    sent = await interaction.followup.send(content, ephemeral=ephemeral, allowed_mentions=allowed,
-                                                           wait=True, **kwargs)
+                    sent = await interaction.followup.send(
+                        content, ephemeral=ephemeral, allowed_mentions=allowed, wait=True, **kwargs
+                    )
                     message_id = str(sent.id)
                     if interaction.channel_id is not None:
                         self._remember(message_id, interaction.channel_id)
@@ -411,11 +445,19 @@ class DiscordAdapter:
     async def _edit(self, reply: Reply) -> SentMessage | None:
         client = self._require_client()
         mid = reply.edit_message_id or ""
-        channel_id = self._sent_channels.get(mid) or (int(reply.reply_channel_id) if reply.reply_channel_id else None)
+        channel_id = self._sent_channels.get(mid) or (
+            int(reply.reply_channel_id) if reply.reply_channel_id else None
+        )
         if channel_id is None or not mid.isdigit():
             log.warning("cannot edit message %s: channel unknown; sending a new message", mid[:32])
-            return await self.send(Reply(chat=reply.chat, text=reply.text, buttons=reply.buttons,
-                                         reply_channel_id=reply.reply_channel_id))
+            return await self.send(
+                Reply(
+                    chat=reply.chat,
+                    text=reply.text,
+                    buttons=reply.buttons,
+                    reply_channel_id=reply.reply_channel_id,
+                )
+            )
         content = self._parts(reply)[0]
         view = self._view(reply)
         message = client.get_partial_messageable(channel_id).get_partial_message(int(mid))
@@ -430,8 +472,14 @@ class DiscordAdapter:
         view = discord.ui.View(timeout=None)
         for row_no, row in enumerate(reply.buttons[:MAX_BUTTON_ROWS]):
             for button in row[:MAX_BUTTONS_PER_ROW]:
-                view.add_item(discord.ui.Button(label=button.label[:80] or "·", custom_id=button.payload,
-                                                style=discord.ButtonStyle.secondary, row=row_no))
+                view.add_item(
+                    discord.ui.Button(
+                        label=button.label[:80] or "·",
+                        custom_id=button.payload,
+                        style=discord.ButtonStyle.secondary,
+                        row=row_no,
+                    )
+                )
         # Stopped, so discord.py does not keep it in its view store: presses are routed by the adapter instead.
         view.stop()
         return view

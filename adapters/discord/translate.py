@@ -69,13 +69,18 @@ def user_from(user: Mapping[str, Any], member: Mapping[str, Any] | None = None) 
 def chat_for(guild_id: str | None, channel_id: str, guild_names: Mapping[str, str] | None = None) -> Chat:
     """The guild as a group; without a guild (a DM) the DM channel as a private chat."""
     if guild_id:
-        return Chat(platform=PLATFORM, chat_id=str(guild_id), kind="group",
-                    title=(guild_names or {}).get(str(guild_id), ""))
+        return Chat(
+            platform=PLATFORM,
+            chat_id=str(guild_id),
+            kind="group",
+            title=(guild_names or {}).get(str(guild_id), ""),
+        )
     return Chat(platform=PLATFORM, chat_id=str(channel_id), kind="private", title="")
 
 
-def message_event(d: Mapping[str, Any], *, edited: bool = False,
-                  guild_names: Mapping[str, str] | None = None) -> Message | None:
+def message_event(
+    d: Mapping[str, Any], *, edited: bool = False, guild_names: Mapping[str, str] | None = None
+) -> Message | None:
     """MESSAGE_CREATE (or MESSAGE_UPDATE with `edited`) -> Message; None for system, webhook or partial payloads."""
     if "author" not in d or "content" not in d or d.get("webhook_id"):
         return None  # an update without content is an embed refresh, not an edit of the text
@@ -104,8 +109,9 @@ def emoji_text(emoji: Mapping[str, Any]) -> str:
     return (name if not emoji.get("id") else f":{name}:")[:64]
 
 
-def reaction_event(d: Mapping[str, Any], action: str, *,
-                   guild_names: Mapping[str, str] | None = None) -> Reaction | None:
+def reaction_event(
+    d: Mapping[str, Any], action: str, *, guild_names: Mapping[str, str] | None = None
+) -> Reaction | None:
     """MESSAGE_REACTION_ADD / MESSAGE_REACTION_REMOVE -> Reaction. Removals carry only the user id."""
     if action not in ("add", "remove") or "user_id" not in d:
         return None
@@ -123,8 +129,9 @@ def reaction_event(d: Mapping[str, Any], action: str, *,
     )
 
 
-def membership_event(d: Mapping[str, Any], action: str, *,
-                     guild_names: Mapping[str, str] | None = None) -> MembershipChange | None:
+def membership_event(
+    d: Mapping[str, Any], action: str, *, guild_names: Mapping[str, str] | None = None
+) -> MembershipChange | None:
     """GUILD_MEMBER_ADD / GUILD_MEMBER_REMOVE -> MembershipChange."""
     if "user" not in d or "guild_id" not in d:
         return None
@@ -172,8 +179,12 @@ def command_text(data: Mapping[str, Any], arg_order: Iterable[str] = ()) -> str:
     return " ".join(parts)
 
 
-def interaction_event(d: Mapping[str, Any], *, arg_orders: Mapping[str, Iterable[str]] | None = None,
-                      guild_names: Mapping[str, str] | None = None) -> Message | ButtonPress | None:
+def interaction_event(
+    d: Mapping[str, Any],
+    *,
+    arg_orders: Mapping[str, Iterable[str]] | None = None,
+    guild_names: Mapping[str, str] | None = None,
+) -> Message | ButtonPress | None:
     """INTERACTION_CREATE -> Message (slash command, id = interaction id) or ButtonPress (button's custom_id)."""
     kind = int(d.get("type", 0))
     data = d.get("data") or {}
@@ -186,13 +197,20 @@ def interaction_event(d: Mapping[str, Any], *, arg_orders: Mapping[str, Iterable
     if kind == APPLICATION_COMMAND and int(data.get("type", 1)) == 1:
         name = str(data.get("name", ""))
         text = command_text(data, (arg_orders or {}).get(name, ()))
-        return Message(id=str(d["id"]), chat=chat, author=user, text=text, sent_at=at,
-                       reply_channel_id=channel_id, raw=d)
+        return Message(
+            id=str(d["id"]), chat=chat, author=user, text=text, sent_at=at, reply_channel_id=channel_id, raw=d
+        )
     if kind == MESSAGE_COMPONENT and int(data.get("component_type", 0)) == BUTTON:
         message = d.get("message") or {}
-        return ButtonPress(chat=chat, user=user, payload=str(data.get("custom_id", ""))[:100],
-                           message_id=str(message["id"]) if message.get("id") else None, at=at,
-                           reply_channel_id=channel_id, raw=d)
+        return ButtonPress(
+            chat=chat,
+            user=user,
+            payload=str(data.get("custom_id", ""))[:100],
+            message_id=str(message["id"]) if message.get("id") else None,
+            at=at,
+            reply_channel_id=channel_id,
+            raw=d,
+        )
     return None
 
 
@@ -219,8 +237,14 @@ def command_payloads(specs: Iterable[CommandSpec]) -> list[dict[str, Any]]:
             if arg.choices and arg.kind != "int":
                 option["choices"] = [{"name": c[:100], "value": c[:100]} for c in arg.choices[:25]]
             options.append(option)
-        out.append({"type": 1, "name": spec.name, "description": _describe(spec.help or spec.name),
-                    "options": options[:25]})
+        out.append(
+            {
+                "type": 1,
+                "name": spec.name,
+                "description": _describe(spec.help or spec.name),
+                "options": options[:25],
+            }
+        )
     return out[:100]
 
 

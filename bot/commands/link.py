@@ -23,8 +23,11 @@ def _answer(result: RedeemResult, here: str) -> RichText:
     other = _platform(result.other_platform)
     again = T(" Send ", code("/link"), " from your other account for a new code.")
     if result.outcome == "linked":
-        return T(bold("Linked."), f" Your {other} account and this {_platform(here)} account are now one member: "
-                 "ratings, RSVPs and study-buddy settings from both count together, each in its own group.")
+        return T(
+            bold("Linked."),
+            f" Your {other} account and this {_platform(here)} account are now one member: "
+            "ratings, RSVPs and study-buddy settings from both count together, each in its own group.",
+        )
     if result.outcome == "already":
         return T("These accounts are already linked. Nothing to do.")
     if result.outcome == "expired":
@@ -32,11 +35,15 @@ def _answer(result: RedeemResult, here: str) -> RichText:
     if result.outcome == "used":
         return T("That code has already been used or was replaced by a newer one.", again)
     if result.outcome == "same_platform":
-        return T(f"That code belongs to someone who already has a {_platform(here)} account linked. "
-                 "One person can link one account per platform.")
+        return T(
+            f"That code belongs to someone who already has a {_platform(here)} account linked. "
+            "One person can link one account per platform."
+        )
     if result.outcome == "conflict":
-        return T(f"This account is already linked to a {other} account. "
-                 "One person can link one account per platform.")
+        return T(
+            f"This account is already linked to a {other} account. "
+            "One person can link one account per platform."
+        )
     return T("I don't know that code. Codes look like ", code("ABC-DEFG"), ".", again)
 
 
@@ -52,19 +59,31 @@ def register(app: CohortApp) -> None:
     )
     async def link(ctx: Context) -> RichText | None:
         if len(ctx.args) > 2:
-            raise UsageError("Send /link alone for a code, or /link CODE with a code from your other account.")
+            raise UsageError(
+                "Send /link alone for a code, or /link CODE with a code from your other account."
+            )
         now = ctx.clock.now()
         if ctx.args:
             with ctx.session() as s:
-                result = redeem_code(s, raw_code="".join(ctx.args), platform=ctx.user.platform,
-                                     user_id=ctx.user.user_id, now=now)
+                result = redeem_code(
+                    s,
+                    raw_code="".join(ctx.args),
+                    platform=ctx.user.platform,
+                    user_id=ctx.user.user_id,
+                    now=now,
+                )
             return _answer(result, ctx.user.platform)
         with ctx.session() as s:
             new_code = issue_code(s, member_id=ctx.member_id, now=now)
         minutes = int(CODE_TTL.total_seconds() // 60)
-        text = T("Your link code: ", bold(display_code(new_code)), f"\nWithin {minutes} minutes, send ",
-                 code(f"/link {display_code(new_code)}"), " from your account on the other platform. "
-                 "It works once. Don't share it: whoever uses it joins their account to yours.")
+        text = T(
+            "Your link code: ",
+            bold(display_code(new_code)),
+            f"\nWithin {minutes} minutes, send ",
+            code(f"/link {display_code(new_code)}"),
+            " from your account on the other platform. "
+            "It works once. Don't share it: whoever uses it joins their account to yours.",
+        )
         if ctx.chat.kind == "private":
             return text
         sent = await ctx.send(ctx.reply(text, direct=True))
@@ -72,6 +91,10 @@ def register(app: CohortApp) -> None:
             # The platform refused the private message, so the code may have been shown in the group: cancel it.
             with ctx.session() as s:
                 cancel_code(s, code=new_code, now=ctx.clock.now())
-            return T("I couldn't message you privately, so that code is cancelled. Open a private chat with me "
-                     "and send ", code("/link"), " there.")
+            return T(
+                "I couldn't message you privately, so that code is cancelled. Open a private chat with me "
+                "and send ",
+                code("/link"),
+                " there.",
+            )
         return None

@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, UniqueConstraint, and_, delete, select as sa_select, update
+from sqlalchemy import Table, UniqueConstraint, and_, delete, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
 from storage.crud.core import ROLE_RANK
@@ -22,7 +23,9 @@ _SPECIAL = {"platformaccount", "linkcode", "membership", "member"}
 _RECENCY_COLUMNS = ("updated_at", "answered_at", "created_at", "joined_at")
 
 
-def create_code(s: Session, *, code: str, member_id: int, now: datetime, expires_at: datetime) -> LinkCode | None:
+def create_code(
+    s: Session, *, code: str, member_id: int, now: datetime, expires_at: datetime
+) -> LinkCode | None:
     """Insert a code; None when the code string exists already (the caller draws another)."""
     if s.exec(select(LinkCode).where(LinkCode.code == code)).first() is not None:
         return None
@@ -38,7 +41,9 @@ def get_code(s: Session, *, code: str) -> LinkCode | None:
 
 def revoke_open_codes(s: Session, *, member_id: int, now: datetime) -> int:
     """Mark a member's unused codes as used, so only the newest code works."""
-    rows = list(s.exec(select(LinkCode).where(LinkCode.member_id == member_id, col(LinkCode.used_at).is_(None))))
+    rows = list(
+        s.exec(select(LinkCode).where(LinkCode.member_id == member_id, col(LinkCode.used_at).is_(None)))
+    )
     for row in rows:
         row.used_at = now
         s.add(row)
@@ -48,7 +53,9 @@ def revoke_open_codes(s: Session, *, member_id: int, now: datetime) -> int:
 def claim_code(s: Session, *, code_id: int, now: datetime) -> bool:
     """Mark a code used exactly once: a conditional UPDATE, so two concurrent redeemers cannot both win."""
     result = s.exec(  # type: ignore[call-overload]
-        update(LinkCode).where(col(LinkCode.id) == code_id, col(LinkCode.used_at).is_(None)).values(used_at=now)
+        update(LinkCode)
+        .where(col(LinkCode.id) == code_id, col(LinkCode.used_at).is_(None))
+        .values(used_at=now)
     )
     return bool(result.rowcount == 1)
 

@@ -53,8 +53,9 @@ async def test_code_shape_and_private_delivery(tg: TestBot) -> None:
     assert not set("0O1IL") & set(ALPHABET)
 
 
-async def test_ratings_on_both_accounts_end_on_one_member(app: CohortApp, tg: TestBot, dc: TestBot,
-                                                          catalog: int, backend: str) -> None:
+async def test_ratings_on_both_accounts_end_on_one_member(
+    app: CohortApp, tg: TestBot, dc: TestBot, catalog: int, backend: str
+) -> None:
     await tg.say("alice", "/rate 1 4")
     await dc.say("alice", "/rate 2 5")
     await dc.say("alice", "hello from discord")
@@ -84,7 +85,9 @@ async def test_ratings_on_both_accounts_end_on_one_member(app: CohortApp, tg: Te
     assert "Your rating: 4/5" in await tg.text("alice", "/course 1")
 
 
-async def test_same_chat_id_on_two_platforms_stays_two_groups(app: CohortApp, clock: FakeClock, catalog: int) -> None:
+async def test_same_chat_id_on_two_platforms_stays_two_groups(
+    app: CohortApp, clock: FakeClock, catalog: int
+) -> None:
     tg = TestBot(app, chat_id="shared", adapter=FakeAdapter("telegram"))
     # A Discord bot whose "guild" has the same chat id string must still be a different group.
     dc = TestBot(app, chat_id="shared", adapter=FakeAdapter("discord"))
@@ -99,7 +102,9 @@ async def test_same_chat_id_on_two_platforms_stays_two_groups(app: CohortApp, cl
     assert len(rows) == 2 and len({r.member_id for r in rows}) == 1 and len({r.group_id for r in rows}) == 2
 
 
-async def test_collision_in_one_group_keeps_newer_rating(app: CohortApp, clock: FakeClock, catalog: int) -> None:
+async def test_collision_in_one_group_keeps_newer_rating(
+    app: CohortApp, clock: FakeClock, catalog: int
+) -> None:
     tg = TestBot(app, chat_id="g", adapter=FakeAdapter("telegram"))
     await tg.say("carol", "/rate 3 2")
     carol_tg = member_of(app, "telegram", "carol")
@@ -109,8 +114,16 @@ async def test_collision_in_one_group_keeps_newer_rating(app: CohortApp, clock: 
         group = core_crud.get_or_create_group(s, platform="telegram", chat_id="g")
         assert other.id is not None and group.id is not None
         core_crud.ensure_membership(s, group_id=group.id, member_id=other.id, role="admin")
-        s.add(Rating(group_id=group.id, member_id=other.id, course_id=3, value=5.0,
-                     created_at=clock.now() + timedelta(minutes=5), updated_at=clock.now() + timedelta(minutes=5)))
+        s.add(
+            Rating(
+                group_id=group.id,
+                member_id=other.id,
+                course_id=3,
+                value=5.0,
+                created_at=clock.now() + timedelta(minutes=5),
+                updated_at=clock.now() + timedelta(minutes=5),
+            )
+        )
     dc = TestBot(app, chat_id="d", adapter=FakeAdapter("discord"))
     code = await get_code(tg, "carol")
     assert "Linked" in await dc.text("carol", f"/link {code}")

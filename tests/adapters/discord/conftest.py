@@ -22,8 +22,12 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 
 
 def discord_settings(settings: Settings, fake: FakeDiscord) -> Settings:
-    return dataclasses.replace(settings, discord_token="fake-token", discord_api_base_url=fake.api_base,
-                               discord_gateway_url=fake.gateway_url)
+    return dataclasses.replace(
+        settings,
+        discord_token="fake-token",
+        discord_api_base_url=fake.api_base,
+        discord_gateway_url=fake.gateway_url,
+    )
 
 
 @pytest.fixture

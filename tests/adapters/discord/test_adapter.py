@@ -20,7 +20,14 @@ from storage.models import Message as MessageRow
 from storage.models import Reaction as ReactionRow
 from tests.adapters.discord.conftest import discord_settings
 from tests.adapters.discord.fake_server import (
-    BOT_ID, CHANNEL_ID, GUILD_ID, MANAGER_ID, MEMBER_ID, MESSAGE_CONTENT, GUILD_MEMBERS, FakeDiscord,
+    BOT_ID,
+    CHANNEL_ID,
+    GUILD_ID,
+    GUILD_MEMBERS,
+    MANAGER_ID,
+    MEMBER_ID,
+    MESSAGE_CONTENT,
+    FakeDiscord,
 )
 
 GUILD = Chat(platform="discord", chat_id=GUILD_ID, kind="group", title="Study Hall")
@@ -36,8 +43,9 @@ def channel_messages(fake: FakeDiscord) -> list[dict]:
     return [m for m in fake.messages if m["channel_id"] == CHANNEL_ID and not m.get("_dm_to")]
 
 
-async def test_start_identifies_with_intents_and_syncs_commands(adapter: DiscordAdapter, fake: FakeDiscord,
-                                                                app: CohortApp) -> None:
+async def test_start_identifies_with_intents_and_syncs_commands(
+    adapter: DiscordAdapter, fake: FakeDiscord, app: CohortApp
+) -> None:
     assert fake.identify is not None
     intents = int(fake.identify["intents"])
     assert intents & MESSAGE_CONTENT and intents & GUILD_MEMBERS
@@ -45,15 +53,19 @@ async def test_start_identifies_with_intents_and_syncs_commands(adapter: Discord
     names = [c["name"] for c in put.body]
     assert set(names) == set(app.dispatcher.commands)
     rate = next(c for c in put.body if c["name"] == "rate")
-    assert [(o["name"], o["type"], o["required"]) for o in rate["options"]] == [("id", 4, True), ("stars", 4, True)]
+    assert [(o["name"], o["type"], o["required"]) for o in rate["options"]] == [
+        ("id", 4, True),
+        ("stars", 4, True),
+    ]
     # The member chunk request was answered, so the guild's members are cached.
     assert fake.chunk_requests
     guild = adapter.client.get_guild(int(GUILD_ID))  # type: ignore[union-attr]
     assert guild is not None and guild.get_member(int(MANAGER_ID)) is not None
 
 
-async def test_guild_message_stored_once_and_command_answered_once(adapter: DiscordAdapter, fake: FakeDiscord,
-                                                                   app: CohortApp, catalog: int) -> None:
+async def test_guild_message_stored_once_and_command_answered_once(
+    adapter: DiscordAdapter, fake: FakeDiscord, app: CohortApp, catalog: int
+) -> None:
     hello = fake.message_payload("hello everyone", MEMBER_ID)
     await fake.dispatch("MESSAGE_CREATE", hello)
     await fake.dispatch("MESSAGE_CREATE", hello)  # Discord may redeliver after a resume
@@ -73,8 +85,9 @@ async def test_guild_message_stored_once_and_command_answered_once(adapter: Disc
     assert replies[0]["_allowed_mentions"]["parse"] == []
 
 
-async def test_slash_command_answered_as_interaction_response(adapter: DiscordAdapter, fake: FakeDiscord,
-                                                              catalog: int) -> None:
+async def test_slash_command_answered_as_interaction_response(
+    adapter: DiscordAdapter, fake: FakeDiscord, catalog: int
+) -> None:
     inter = fake.slash(MEMBER_ID, "courses", query="python")
     await fake.dispatch("INTERACTION_CREATE", inter)
     await fake.wait_for(lambda: fake.calls_to("POST", f"/interactions/{inter['id']}/"))
@@ -84,7 +97,9 @@ async def test_slash_command_answered_as_interaction_response(adapter: DiscordAd
     assert "course" in callback.body["data"]["content"].lower()
 
 
-async def test_slash_options_in_declared_order(adapter: DiscordAdapter, fake: FakeDiscord, catalog: int) -> None:
+async def test_slash_options_in_declared_order(
+    adapter: DiscordAdapter, fake: FakeDiscord, catalog: int
+) -> None:
     inter = fake.slash(MEMBER_ID, "rate", stars=5, id=2)  # the user filled "stars" first
     await fake.dispatch("INTERACTION_CREATE", inter)
     await fake.wait_for(lambda: fake.calls_to("POST", f"/interactions/{inter['id']}/"))
@@ -92,8 +107,9 @@ async def test_slash_options_in_declared_order(adapter: DiscordAdapter, fake: Fa
     assert "5/5" in content and "Rated" in content
 
 
-async def test_slow_slash_command_is_deferred_then_followed_up(app: CohortApp, settings: Settings,
-                                                               fake: FakeDiscord) -> None:
+async def test_slow_slash_command_is_deferred_then_followed_up(
+    app: CohortApp, settings: Settings, fake: FakeDiscord
+) -> None:
     import asyncio
 
     @app.dispatcher.command("slowtest", help="test: answers after a pause")
@@ -115,15 +131,24 @@ async def test_slow_slash_command_is_deferred_then_followed_up(app: CohortApp, s
         await ad.stop()
 
 
-async def test_reaction_added_and_removed_in_store(adapter: DiscordAdapter, fake: FakeDiscord,
-                                                   app: CohortApp) -> None:
+async def test_reaction_added_and_removed_in_store(
+    adapter: DiscordAdapter, fake: FakeDiscord, app: CohortApp
+) -> None:
     msg = fake.message_payload("a great course", MEMBER_ID)
     await fake.dispatch("MESSAGE_CREATE", msg)
     await fake.wait_for(lambda: len(stored_messages(app)) == 1)
     member = fake.member_obj(MANAGER_ID)
-    add = {"user_id": MANAGER_ID, "channel_id": CHANNEL_ID, "message_id": msg["id"], "guild_id": GUILD_ID,
-           "member": member, "emoji": {"id": None, "name": "👍"}, "burst": False, "type": 0,
-           "message_author_id": MEMBER_ID}
+    add = {
+        "user_id": MANAGER_ID,
+        "channel_id": CHANNEL_ID,
+        "message_id": msg["id"],
+        "guild_id": GUILD_ID,
+        "member": member,
+        "emoji": {"id": None, "name": "👍"},
+        "burst": False,
+        "type": 0,
+        "message_author_id": MEMBER_ID,
+    }
     await fake.dispatch("MESSAGE_REACTION_ADD", add)
 
     def reactions() -> list[ReactionRow]:
@@ -155,8 +180,9 @@ async def test_button_press_is_handled(adapter: DiscordAdapter, fake: FakeDiscor
 
 
 @pytest.mark.parametrize("who, allowed", [(MEMBER_ID, False), (MANAGER_ID, True)])
-async def test_owner_command_needs_manage_server(adapter: DiscordAdapter, fake: FakeDiscord, who: str,
-                                                 allowed: bool) -> None:
+async def test_owner_command_needs_manage_server(
+    adapter: DiscordAdapter, fake: FakeDiscord, who: str, allowed: bool
+) -> None:
     # As a typed message: permissions come from the guild's roles in discord.py's cache.
     await fake.dispatch("MESSAGE_CREATE", fake.message_payload("/settings", who))
     await fake.wait_for(lambda: channel_messages(fake))
@@ -184,8 +210,12 @@ async def test_is_admin_never_trusts_names(adapter: DiscordAdapter) -> None:
 
 
 async def test_429_is_waited_out_and_reply_arrives_once(adapter: DiscordAdapter, fake: FakeDiscord) -> None:
-    fake.fail_next("POST", f"/channels/{CHANNEL_ID}/messages", 429,
-                   {"message": "You are being rate limited.", "retry_after": 0.4, "global": False})
+    fake.fail_next(
+        "POST",
+        f"/channels/{CHANNEL_ID}/messages",
+        429,
+        {"message": "You are being rate limited.", "retry_after": 0.4, "global": False},
+    )
     started = time.monotonic()
     await fake.dispatch("MESSAGE_CREATE", fake.message_payload("/start", MEMBER_ID))
     await fake.wait_for(lambda: channel_messages(fake))
@@ -195,8 +225,9 @@ async def test_429_is_waited_out_and_reply_arrives_once(adapter: DiscordAdapter,
     assert elapsed >= 0.4
 
 
-async def test_long_reply_arrives_in_ordered_parts(adapter: DiscordAdapter, fake: FakeDiscord,
-                                                   app: CohortApp) -> None:
+async def test_long_reply_arrives_in_ordered_parts(
+    adapter: DiscordAdapter, fake: FakeDiscord, app: CohortApp
+) -> None:
     lines = [f"line {i:03d} " + "x" * 51 for i in range(100)]  # 100 lines of 60: 6,099 characters
     assert len("\n".join(lines)) > 6000
 
@@ -212,7 +243,9 @@ async def test_long_reply_arrives_in_ordered_parts(adapter: DiscordAdapter, fake
     # Slash: the first part is the response, the rest follow-ups, in order.
     inter = fake.slash(MEMBER_ID, "longtest")
     await fake.dispatch("INTERACTION_CREATE", inter)
-    await fake.wait_for(lambda: any("line 099" in c.body["content"] for c in fake.calls_to("POST", "/webhooks/")))
+    await fake.wait_for(
+        lambda: any("line 099" in c.body["content"] for c in fake.calls_to("POST", "/webhooks/"))
+    )
     first = fake.calls_to("POST", f"/interactions/{inter['id']}/")[0].body["data"]["content"]
     rest = [c.body["content"] for c in fake.calls_to("POST", "/webhooks/")]
     assert "\n".join([first, *rest]).split("\n") == lines
@@ -246,8 +279,9 @@ async def test_slash_private_answer_is_ephemeral(adapter: DiscordAdapter, fake: 
     assert not fake.calls_to("POST", "/users/@me/channels")
 
 
-async def test_untrusted_text_is_escaped_and_pings_nobody(adapter: DiscordAdapter, fake: FakeDiscord,
-                                                          catalog: int) -> None:
+async def test_untrusted_text_is_escaped_and_pings_nobody(
+    adapter: DiscordAdapter, fake: FakeDiscord, catalog: int
+) -> None:
     await fake.dispatch("MESSAGE_CREATE", fake.message_payload("/courses @everyone **<@&1>**", MEMBER_ID))
     await fake.wait_for(lambda: channel_messages(fake))
     content = channel_messages(fake)[0]["content"]
@@ -256,8 +290,9 @@ async def test_untrusted_text_is_escaped_and_pings_nobody(adapter: DiscordAdapte
 
 async def test_push_edit_and_attachment(adapter: DiscordAdapter, fake: FakeDiscord) -> None:
     # A push without a channel goes to the guild's system channel, with buttons.
-    sent = await adapter.send(Reply(chat=GUILD, text=T("RSVP: ", bold("0 going")),
-                                    buttons=((Button("Going", "rsvp:1:going"),),)))
+    sent = await adapter.send(
+        Reply(chat=GUILD, text=T("RSVP: ", bold("0 going")), buttons=((Button("Going", "rsvp:1:going"),),))
+    )
     assert sent is not None and fake.messages[-1]["channel_id"] == CHANNEL_ID
     assert fake.messages[-1]["content"] == "RSVP: **0 going**"
     edited = await adapter.send(Reply(chat=GUILD, text="RSVP: 1 going", edit_message_id=sent.message_id))
@@ -265,8 +300,9 @@ async def test_push_edit_and_attachment(adapter: DiscordAdapter, fake: FakeDisco
     (patch,) = fake.calls_to("PATCH", f"/messages/{sent.message_id}")
     assert patch.body["content"] == "RSVP: 1 going"
     png = b"\x89PNG\r\n\x1a\n" + b"0" * 100
-    await adapter.send(Reply(chat=GUILD, text="chart", attachment=Attachment("stats.png", png),
-                             reply_channel_id=CHANNEL_ID))
+    await adapter.send(
+        Reply(chat=GUILD, text="chart", attachment=Attachment("stats.png", png), reply_channel_id=CHANNEL_ID)
+    )
     post = fake.calls_to("POST", f"/channels/{CHANNEL_ID}/messages")[-1]
     assert post.files == [("stats.png", png)] and post.body["content"] == "chart"
 
