@@ -153,7 +153,7 @@ def _names(names: list[str]) -> RichText:
 def _intro(pm: svc.PlannedMatch, member_id: int) -> RichText:
     others = [pm.names[m] for m in pm.member_ids if m != member_id]
     lines: list[RichText | str] = [
-        T("🤝 Your study buddy" + ("s" if len(others) > 1 else "") + " this week: ", _names(others), "."),
+        T("🤝 Your study " + ("buddies" if len(others) > 1 else "buddy") + " this week: ", _names(others), "."),
         T("Why: ", clip(pm.reason, 300), "."),
     ]
     if pm.course is not None:
