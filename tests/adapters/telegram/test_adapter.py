@@ -34,7 +34,7 @@ def stored_messages(app: CohortApp) -> list[MessageRow]:
         return list(s.exec(select(MessageRow).where(MessageRow.group_id == group_id(app))))
 
 
-async def test_group_message_delivered_twice_is_stored_once(app: CohortApp, tg: TelegramAdapter,
+async def test_group_message_delivered_twice_is_stored_once(backend: str, app: CohortApp, tg: TelegramAdapter,
                                                             fake_tg: FakeTelegram) -> None:
     await fake_tg.push_message(GROUP, ALICE, "Anyone up for the SQL course?", message_id=501)
     await fake_tg.push_message(GROUP, ALICE, "Anyone up for the SQL course?", message_id=501)  # redelivery
@@ -64,7 +64,7 @@ async def test_command_for_another_bot_is_ignored(tg: TelegramAdapter, fake_tg: 
     assert "Cohort" in text and "what I can do" not in text  # /start answered, /help@other not
 
 
-async def test_reaction_reaches_the_app_and_is_stored(app: CohortApp, tg: TelegramAdapter,
+async def test_reaction_reaches_the_app_and_is_stored(backend: str, app: CohortApp, tg: TelegramAdapter,
                                                       fake_tg: FakeTelegram) -> None:
     emitted: list[tuple[object, ...]] = []
     original = app.emit
