@@ -39,8 +39,9 @@ def parse_retention(value: str) -> int | None:
 
 def purge_group(engine: Engine, *, group_id: int, days: int, now: datetime) -> int:
     """Null the text of the group's messages older than `days` (all of it for 0); returns how many."""
+    before = now - timedelta(days=days) if days > 0 else None
     with db.session_scope(engine) as s:
-        return q.clear_text_before(s, group_id=group_id, before=now - timedelta(days=days))
+        return q.clear_text_before(s, group_id=group_id, before=before)
 
 
 def purge_all(engine: Engine, *, now: datetime) -> int:

@@ -142,13 +142,12 @@ def retention_by_group(s: Session) -> list[tuple[int, int]]:
     return out
 
 
-def clear_text_before(s: Session, *, group_id: int, before: datetime) -> int:
-    """Null the text of a group's messages sent before `before`; the derived signals (sentiment) stay."""
-    result = s.exec(  # type: ignore[call-overload]
-        update(Message)
-        .where(col(Message.group_id) == group_id, col(Message.sent_at) < before, col(Message.text).is_not(None))
-        .values(text=None)
-    )
+def clear_text_before(s: Session, *, group_id: int, before: datetime | None) -> int:
+    """Null the text of a group's messages sent before `before` (all with None); derived signals stay."""
+    stmt = update(Message).where(col(Message.group_id) == group_id, col(Message.text).is_not(None))
+    if before is not None:
+        stmt = stmt.where(col(Message.sent_at) < before)
+    result = s.exec(stmt.values(text=None))  # type: ignore[call-overload]
     return int(result.rowcount or 0)
 
 
