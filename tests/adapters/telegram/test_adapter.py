@@ -255,3 +255,30 @@ async def test_members_joining_and_leaving(app: CohortApp, tg: TelegramAdapter, 
 
     assert await fake_tg.wait_for(left_at)
     assert stored_messages(app) == []  # service messages are not chat messages
+
+
+async def test_course_commands_answer_as_on_the_console(app: CohortApp, catalog: int, tg: TelegramAdapter,
+                                                        fake_tg: FakeTelegram) -> None:
+    """The done-when of the issue: /help, /courses, /course, /rate give the same answers as the console."""
+    from bot.testing import TestBot
+
+    console = TestBot(app, chat_id="console-group")
+    commands = ["/help", "/courses python", "/course 1", "/rate 1 5", "/rate 1 4", "/course 1", "/rate 99 9"]
+    expected = []
+    for text in commands:
+        [reply] = await console.say("alice", text)
+        expected.append(reply.rich.to_html())
+    for text in commands:
+        await fake_tg.push_message(GROUP, ALICE, text)
+    got = await fake_tg.wait_for(lambda: len(fake_tg.sent_texts(GROUP)) == len(commands) and fake_tg.sent_texts(GROUP))
+    assert got == expected
+    assert "5/5" in got[3] and "4/5" in got[4]
+
+
+async def test_edited_message_updates_the_stored_text(app: CohortApp, tg: TelegramAdapter,
+                                                      fake_tg: FakeTelegram) -> None:
+    mid = await fake_tg.push_message(GROUP, ALICE, "I loved the SQL cuorse")
+    await fake_tg.wait_for(lambda: stored_messages(app))
+    await fake_tg.push_message(GROUP, ALICE, "I loved the SQL course", message_id=mid, edited=True)
+    await fake_tg.wait_for(lambda: stored_messages(app)[0].text == "I loved the SQL course")
+    assert len(stored_messages(app)) == 1
