@@ -9,8 +9,8 @@ Weight of a pair, each part in [0, 1]:
   hours     Bhattacharyya overlap of the two members' active-hour distributions in UTC (time zones applied)
   activity  exp(-|log1p(msgs a) - log1p(msgs b)|): similar activity level
   follow    1 - |reliability a - reliability b|: members who answer "met" to check-ins are paired together
-Recent partners (the last `REPEAT_WINDOW` of either member) lose a large constant tier, so a round repeats a
-pair only when no matching of the same size avoids it.
+Recent partners (the last `REPEAT_WINDOW` of either member) lose a large constant tier, so a round repeats such
+a pair only when no matching of the same size avoids it; older partners lose one whole pair weight.
 
 Algorithm: the blossom algorithm (rustworkx's native `max_weight_matching` when installed, else networkx)
 with maximum cardinality. Up to `EXACT_LIMIT` members it runs on the complete graph: the exact global optimum.
@@ -125,17 +125,20 @@ def pair_score(a: Candidate, b: Candidate, weights: Weights | None = None) -> fl
     return float(_block_scores(f, np.array([0]), np.array([1]), weights or Weights())[0, 0])
 
 
-def _recent_pairs(ids: Sequence[int], recent: Mapping[int, Sequence[int]]) -> set[tuple[int, int]]:
+def _recent_pairs(ids: Sequence[int], recent: Mapping[int, Sequence[int]]
+                  ) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
+    """(pairs within the last REPEAT_WINDOW partners of either side, older partner pairs) as index pairs."""
     index = {m: i for i, m in enumerate(ids)}
-    pairs: set[tuple[int, int]] = set()
+    hard: set[tuple[int, int]] = set()
+    soft: set[tuple[int, int]] = set()
     for m, partners in recent.items():
         if m not in index:
             continue
-        for p in list(partners)[:REPEAT_WINDOW]:
+        for rank, p in enumerate(partners):
             if p in index and p != m:
                 i, j = index[m], index[p]
-                pairs.add((min(i, j), max(i, j)))
-    return pairs
+                (hard if rank < REPEAT_WINDOW else soft).add((min(i, j), max(i, j)))
+    return hard, soft - hard
 
 
 def _blossom(n: int, edges: list[tuple[int, int, int]]) -> tuple[set[tuple[int, int]], str]:
@@ -179,8 +182,9 @@ def match_members(
 ) -> MatchResult:
     """Pair all candidates (a group of three for an odd one) maximising the total weight.
 
-    `recent` maps a member id to their latest partners, most recent first; pairs among the last
-    `REPEAT_WINDOW` of either side are avoided whenever a matching of the same size exists without them.
+    `recent` maps a member id to their partners, most recent first; pairs among the last `REPEAT_WINDOW` of
+    either side are avoided whenever a matching of the same size exists without them, and older partners are
+    paired again only for a gain worth more than one whole pair.
     """
     w = weights or Weights()
     n = len(candidates)
@@ -189,12 +193,13 @@ def match_members(
     if len({c.member_id for c in candidates}) != n:
         raise ValueError("a member appears twice among the candidates")
     f = _Features.of(candidates)
-    repeat = _recent_pairs(f.ids, recent or {})
+    repeat, older = _recent_pairs(f.ids, recent or {})
     limit = exact_limit() if exact_up_to is None else exact_up_to
     base = SCALE * (n // 2 + 2)  # one avoided repeat outweighs any sum of pair weights
 
     def weight(i: int, j: int, s: float) -> int:
-        return int(round(s * SCALE)) + (0 if (i, j) in repeat else base)
+        # Older partners (beyond the window) cost one whole pair weight: allowed, but only for a clear gain.
+        return int(round(s * SCALE)) + (0 if (i, j) in repeat else base) - (SCALE if (i, j) in older else 0)
 
     edges: list[tuple[int, int, int]] = []
     if n <= limit:
@@ -204,7 +209,7 @@ def match_members(
             edges.append((i, j, weight(i, j, s)))
         mode = "exact"
     else:
-        edges = _candidate_edges(f, w, repeat, k=min(k, n - 1), block=block, weight=weight)
+        edges = _candidate_edges(f, w, repeat | older, k=min(k, n - 1), block=block, weight=weight)
         mode = f"knn{k}"
     pairs, lib = _blossom(n, edges)
     groups = _complete(f, w, repeat, pairs)
