@@ -19,11 +19,11 @@ from sqlmodel import Session
 from bot.clock import as_utc
 from bot.text import sanitize
 from community.courses import search_courses
-from community.matching import Candidate, MatchResult, hours_from_messages, match_members
+from community.matching import Candidate, MatchGroup, MatchResult, hours_from_messages, match_members
 from community.timezones import offset_label, utc_offset_hours, zone
 from storage.crud import buddies as crud
 from storage.crud import courses as course_crud
-from storage.models import BuddyCheckin, BuddyProfile, Course
+from storage.models import BuddyCheckin, BuddyMatch, BuddyProfile, Course
 
 log = logging.getLogger(__name__)
 
@@ -285,11 +285,12 @@ RecommendFn = Callable[[int, int], list[int]]
 
 
 def first_step(s: Session, *, group_id: int, member_ids: Sequence[int], topics: Sequence[str],
-               recommend: RecommendFn | None = None) -> Course | None:
-    """A course both would like: the recommender's best shared pick when it runs, else a catalogue search."""
-    rated: set[int] = set()
-    for m in member_ids:
-        rated |= {r.course_id for r in course_crud.member_ratings(s, group_id=group_id, member_id=m)}
+               recommend: RecommendFn | None = None, catalog: Sequence[Course] | None = None,
+               rated: set[int] | None = None) -> Course | None:
+    """A course both would like: the recommender's best shared pick when it runs, else a catalogue search by the
+    shared topics. Courses one of them rated already come last. `catalog`/`rated` let a round load them once."""
+    if rated is None:
+        rated = set().union(*crud.rated_course_ids(s, group_id=group_id, member_ids=member_ids).values())
     if recommend is not None:
         try:
             ranks: Counter[int] = Counter()
@@ -304,10 +305,10 @@ def first_step(s: Session, *, group_id: int, member_ids: Sequence[int], topics: 
                 if course is not None:
                     return course
         except Exception:  # a model that is not trained yet must not stop the round
-            pass
+            log.exception("recommender failed while suggesting a first step")
     if not topics:
         return None
-    found = search_courses(course_crud.list_courses(s), " ".join(topics))
+    found = search_courses(catalog if catalog is not None else course_crud.list_courses(s), " ".join(topics))
     fresh = [c for c in found if c.id not in rated]
     return (fresh or found or [None])[0]
 
@@ -364,18 +365,24 @@ def run_round(s: Session, *, group_id: int, now: datetime, encoder: Encoder, def
     result: MatchResult = match_members(cands, recent=recent_partners(s, group_id=group_id))
     rnd = crud.create_round(s, group_id=group_id, kind=kind, algorithm=result.algorithm, at=now)
     assert rnd.id is not None
-    planned: list[PlannedMatch] = []
+    catalog = course_crud.list_courses(s)
+    rated = crud.rated_course_ids(s, group_id=group_id, member_ids=ids)
+    rows: list[tuple[MatchGroup, BuddyMatch, str, Course | None]] = []
     for g in result.groups:
         members = [infos[m] for m in g.member_ids]
         reason, topics = reason_for(members, now)
-        course = first_step(s, group_id=group_id, member_ids=g.member_ids, topics=topics, recommend=recommend)
-        row = crud.add_match(s, group_id=group_id, round_id=rnd.id, member_ids=list(g.member_ids), reason=reason,
-                             score=g.score, at=now)
-        assert row.id is not None
-        for m in g.member_ids:
-            crud.add_checkin(s, group_id=group_id, match_id=row.id, member_id=m, due_at=now + CHECKIN_AFTER)
-        planned.append(PlannedMatch(row.id, list(g.member_ids), {i.member_id: i.name for i in members}, reason,
-                                    course, g.score, g.repeat))
+        course = first_step(s, group_id=group_id, member_ids=g.member_ids, topics=topics, recommend=recommend,
+                            catalog=catalog, rated=set().union(*(rated.get(m, set()) for m in g.member_ids)))
+        row = BuddyMatch(group_id=group_id, round_id=rnd.id, member_ids=list(g.member_ids), reason=reason[:1000],
+                         score=g.score, created_at=now)
+        rows.append((g, row, reason, course))
+    s.add_all([r for _, r, _, _ in rows])
+    s.flush()  # one flush for all matches (ids for the check-ins), one for all check-ins: large rounds stay fast
+    s.add_all([BuddyCheckin(group_id=group_id, match_id=row.id, member_id=m, due_at=now + CHECKIN_AFTER)
+               for g, row, _, _ in rows for m in g.member_ids])
+    s.flush()
+    planned = [PlannedMatch(row.id, list(g.member_ids), {m: infos[m].name for m in g.member_ids}, reason, course,
+                            g.score, g.repeat) for g, row, reason, course in rows]  # type: ignore[arg-type]
     matched = result.matched_ids
     for p in crud.profiles(s, group_id=group_id):
         if p.member_id in matched and p.waiting_since is not None:

@@ -167,3 +167,15 @@ def checkins(s: Session, *, group_id: int) -> list[BuddyCheckin]:
 
 def profiles(s: Session, *, group_id: int) -> list[BuddyProfile]:
     return list(s.exec(select(BuddyProfile).where(BuddyProfile.group_id == group_id)))
+
+
+def rated_course_ids(s: Session, *, group_id: int, member_ids: Sequence[int]) -> dict[int, set[int]]:
+    """member -> course ids they rated (any score) in this group, in one query."""
+    out: dict[int, set[int]] = {}
+    if not member_ids:
+        return out
+    rows = s.exec(select(Rating.member_id, Rating.course_id).where(
+        Rating.group_id == group_id, Rating.source == "rate", col(Rating.member_id).in_(list(member_ids))))
+    for m, c in rows:
+        out.setdefault(int(m), set()).add(int(c))
+    return out
