@@ -129,6 +129,7 @@ class TelegramAdapter:
             .base_url(self.settings.telegram_api_base_url)
             .base_file_url(file_base_url(self.settings))
             .concurrent_updates(PerChatUpdateProcessor())
+            .job_queue(None)  # schedules live in app.scheduler; no second APScheduler inside PTB
             .build()
         )
         self.ptb.add_handler(TypeHandler(Update, self._on_update))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -33,7 +34,7 @@ def fast_pacer(**overrides: float) -> Pacer:
 
 
 async def start_adapter(app: CohortApp, server: FakeTelegram, *, pacer: Pacer | None = None,
-                        **settings_overrides: object) -> TelegramAdapter:
+                        **settings_overrides: Any) -> TelegramAdapter:
     settings = dataclasses.replace(app.settings, telegram_token=server.token,
                                    telegram_api_base_url=server.base_url, **settings_overrides)
     adapter = TelegramAdapter(app, settings, poll_timeout=2.0, pacer=pacer or fast_pacer())
