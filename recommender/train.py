@@ -55,7 +55,9 @@ class Inputs:
     warm: torch.Tensor  # [n_items] float 0/1
 
 
-def _encode_side(data: InteractionData, cfg: HybridConfig) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+def _encode_side(
+    data: InteractionData, cfg: HybridConfig
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """(item text ``[n_items, t]``, user text ``[n_users, t]`` or None, item features or empty)."""
     has_item_text = data.item_texts is not None and any(t.strip() for t in data.item_texts)
     has_user_text = data.user_texts is not None and any(t.strip() for t in data.user_texts)
@@ -67,13 +69,19 @@ def _encode_side(data: InteractionData, cfg: HybridConfig) -> tuple[np.ndarray, 
     return item_text, user_text, np.zeros(0)
 
 
-def _inputs(data: InteractionData, item_text: np.ndarray, user_text: np.ndarray | None, dev: torch.device) -> Inputs:
+def _inputs(
+    data: InteractionData, item_text: np.ndarray, user_text: np.ndarray | None, dev: torch.device
+) -> Inputs:
     pos = data.positive_matrix()
     seen = data.seen_matrix()
     n_pos = np.diff(pos.indptr)
     act = activity_features(n_pos, np.diff(seen.indptr) - n_pos)
     warm = (np.diff(pos.tocsc().indptr) > 0).astype(np.float32)
-    feats = None if data.item_features is None else torch.as_tensor(data.item_features, dtype=torch.float32, device=dev)
+    feats = (
+        None
+        if data.item_features is None
+        else torch.as_tensor(data.item_features, dtype=torch.float32, device=dev)
+    )
     return Inputs(
         torch.as_tensor(item_text, device=dev),
         feats,
@@ -87,7 +95,9 @@ def _dense_rows(m: sp.csr_matrix, rows: np.ndarray, dev: torch.device) -> torch.
     return torch.as_tensor(m[rows].toarray(), dtype=torch.float32, device=dev)
 
 
-def _user_vectors(net: HybridNet, x: sp.csr_matrix, users: np.ndarray, inp: Inputs, dev: torch.device) -> torch.Tensor:
+def _user_vectors(
+    net: HybridNet, x: sp.csr_matrix, users: np.ndarray, inp: Inputs, dev: torch.device
+) -> torch.Tensor:
     """Eval-mode member vectors ``[len(users), d+1]``."""
     out = []
     for s in range(0, len(users), 2048):
@@ -95,7 +105,11 @@ def _user_vectors(net: HybridNet, x: sp.csr_matrix, users: np.ndarray, inp: Inpu
         ut = None if inp.user_text is None else inp.user_text[torch.as_tensor(rows, device=dev)]
         out.append(
             net.users(
-                normalise_rows(_dense_rows(x, rows, dev)), inp.item_text, inp.item_feats, inp.warm, ut,
+                normalise_rows(_dense_rows(x, rows, dev)),
+                inp.item_text,
+                inp.item_feats,
+                inp.warm,
+                ut,
                 inp.activity[torch.as_tensor(rows, device=dev)],
             ).float()
         )
@@ -104,7 +118,12 @@ def _user_vectors(net: HybridNet, x: sp.csr_matrix, users: np.ndarray, inp: Inpu
 
 @torch.no_grad()
 def _validation_scores(
-    net: HybridNet, x: sp.csr_matrix, seen_all: sp.csr_matrix, users: np.ndarray, inp: Inputs, dev: torch.device
+    net: HybridNet,
+    x: sp.csr_matrix,
+    seen_all: sp.csr_matrix,
+    users: np.ndarray,
+    inp: Inputs,
+    dev: torch.device,
 ) -> np.ndarray:
     """Tower scores ``[len(users), n_items]`` from inputs ``x`` with seen items set to ``-inf``."""
     net.eval()
@@ -139,14 +158,18 @@ def train_net(
     rng = np.random.default_rng(cfg.seed)
     inp = _inputs(data, item_text, user_text, dev)
     feat_dim = 0 if inp.item_feats is None else inp.item_feats.shape[1]
-    net = HybridNet(data.n_items, item_text.shape[1], feat_dim, 0 if user_text is None else user_text.shape[1], cfg).to(dev)
+    net = HybridNet(
+        data.n_items, item_text.shape[1], feat_dim, 0 if user_text is None else user_text.shape[1], cfg
+    ).to(dev)
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     x = data.positive_matrix()
     x_in = input_matrix(data, cfg.recency_half_life)
     seen_all = data.seen_matrix()
     train_users = np.flatnonzero(np.diff(x.indptr) > 0)
     v_truth = valid.positive_matrix() if valid is not None else None
-    v_users = np.flatnonzero(np.diff(v_truth.indptr) > 0) if v_truth is not None else np.zeros(0, dtype=np.int64)
+    v_users = (
+        np.flatnonzero(np.diff(v_truth.indptr) > 0) if v_truth is not None else np.zeros(0, dtype=np.int64)
+    )
     batch = max(cfg.batch_size, -(-len(train_users) // cfg.max_steps_per_epoch))
     best: dict[str, Any] = {"epoch": epochs, "ndcg": -1.0, "state": None}
     history: list[float] = []
@@ -213,7 +236,14 @@ def _step(
     return int(x[rows].nnz)
 
 
-def _finalise(model: HybridRecommender, net: HybridNet, inp: Inputs, data: InteractionData, item_text: np.ndarray, user_text: np.ndarray | None) -> None:
+def _finalise(
+    model: HybridRecommender,
+    net: HybridNet,
+    inp: Inputs,
+    data: InteractionData,
+    item_text: np.ndarray,
+    user_text: np.ndarray | None,
+) -> None:
     """Precompute serving matrices on CPU."""
     dev = inp.item_text.device
     with torch.no_grad():
@@ -223,7 +253,9 @@ def _finalise(model: HybridRecommender, net: HybridNet, inp: Inputs, data: Inter
     model.net = net.cpu().eval()
     model.item_text = item_text
     model.user_text = user_text if user_text is not None else np.zeros((data.n_users, 0), dtype=np.float32)
-    model.item_feats = None if data.item_features is None else np.asarray(data.item_features, dtype=np.float32)
+    model.item_feats = (
+        None if data.item_features is None else np.asarray(data.item_features, dtype=np.float32)
+    )
     model.warm = inp.warm.cpu().numpy().astype(bool)
 
 
@@ -259,7 +291,9 @@ def choose_blend(model: HybridRecommender, data: InteractionData, valid: Interac
     return results
 
 
-def fit_hybrid(model: HybridRecommender, data: InteractionData, *, valid: InteractionData | None, progress: bool) -> None:
+def fit_hybrid(
+    model: HybridRecommender, data: InteractionData, *, valid: InteractionData | None, progress: bool
+) -> None:
     """Fit ``model`` in place (see the module docstring)."""
     from recommender.base import FittedData
 
@@ -275,7 +309,9 @@ def fit_hybrid(model: HybridRecommender, data: InteractionData, *, valid: Intera
     if valid is not None and valid.nnz == 0:
         valid = None
     start = time.perf_counter()
-    net, inp, info = train_net(train_part, cfg, item_text, user_text, epochs=cfg.epochs, valid=valid, progress=progress)
+    net, inp, info = train_net(
+        train_part, cfg, item_text, user_text, epochs=cfg.epochs, valid=valid, progress=progress
+    )
     model.fitted = FittedData.of(train_part)
     _finalise(model, net, inp, train_part, item_text, user_text)
     blend: dict[str, float] = {}
@@ -285,7 +321,9 @@ def fit_hybrid(model: HybridRecommender, data: InteractionData, *, valid: Intera
         if valid is not None:
             blend = choose_blend(model, train_part, valid)
     if carved and cfg.refit:
-        net, inp, refit_info = train_net(data, cfg, item_text, user_text, epochs=info["best_epoch"], valid=None, progress=progress)
+        net, inp, refit_info = train_net(
+            data, cfg, item_text, user_text, epochs=info["best_epoch"], valid=None, progress=progress
+        )
         info["train_samples_per_s"] = refit_info["train_samples_per_s"]
         model.fitted = FittedData.of(data)
         _finalise(model, net, inp, data, item_text, user_text)

@@ -8,8 +8,6 @@ Course ``py-new`` has text only (no interactions).
 
 from __future__ import annotations
 
-from recommender.data import InteractionData
-
 PY_TEXT = "python programming course: variables, functions, loops, pandas data analysis part {k}"
 PAINT_TEXT = "watercolour painting class: brushes, colour mixing, landscapes and portraits part {k}"
 
@@ -33,5 +31,3 @@ def cluster_records() -> tuple[list[tuple[str, str, str, float, float]], list[st
 def missing_item(user: str) -> str:
     k = int(user.rsplit("user", 1)[1])
     return f"py{k % 5}" if user.startswith("py") else f"paint{k % 5}"
-
-

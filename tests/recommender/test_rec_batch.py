@@ -7,15 +7,25 @@ import csv
 from pathlib import Path
 
 import pytest
-
-from recommender import batch
 from rec_synthetic import cluster_records, missing_item
 
+from recommender import batch
 
-def _args(tmp_path: Path, interactions: Path, items: Path | None = None, **extra: object) -> argparse.Namespace:
+
+def _args(
+    tmp_path: Path, interactions: Path, items: Path | None = None, **extra: object
+) -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     batch.add_arguments(parser)
-    argv = ["--interactions", str(interactions), "--out", str(tmp_path / "out" / "recs.csv"), "--encoder", "hashing", "--quiet"]
+    argv = [
+        "--interactions",
+        str(interactions),
+        "--out",
+        str(tmp_path / "out" / "recs.csv"),
+        "--encoder",
+        "hashing",
+        "--quiet",
+    ]
     if items is not None:
         argv += ["--items", str(items)]
     for k, v in extra.items():
@@ -34,10 +44,16 @@ def _write(path: Path, header: list[str], rows: list[list[object]]) -> Path:
 @pytest.fixture
 def tiny(tmp_path: Path) -> tuple[Path, Path]:
     records, item_ids, texts = cluster_records()
-    inter = _write(tmp_path / "train.csv", ["user_id", "item_id", "rating", "timestamp", "note"],
-                   [[u, i, v, int(t), "x"] for u, i, _, v, t in records] + [["py_user0", "paint0", 1, 1, "meh"]])
-    items = _write(tmp_path / "items.csv", ["item_id", "title", "description", "tags"],
-                   [[i, t, "", "course"] for i, t in zip(item_ids, texts, strict=True)])
+    inter = _write(
+        tmp_path / "train.csv",
+        ["user_id", "item_id", "rating", "timestamp", "note"],
+        [[u, i, v, int(t), "x"] for u, i, _, v, t in records] + [["py_user0", "paint0", 1, 1, "meh"]],
+    )
+    items = _write(
+        tmp_path / "items.csv",
+        ["item_id", "title", "description", "tags"],
+        [[i, t, "", "course"] for i, t in zip(item_ids, texts, strict=True)],
+    )
     return inter, items
 
 
@@ -67,7 +83,9 @@ def test_batch_without_items_file(tmp_path: Path, tiny: tuple[Path, Path]) -> No
 
 
 def test_single_user_and_single_item(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    one_user = _write(tmp_path / "u.csv", ["user_id", "item_id", "rating"], [["u", f"c{i}", 5] for i in range(6)])
+    one_user = _write(
+        tmp_path / "u.csv", ["user_id", "item_id", "rating"], [["u", f"c{i}", 5] for i in range(6)]
+    )
     items = _write(tmp_path / "i.csv", ["item_id", "title"], [[f"c{i}", f"course {i}"] for i in range(8)])
     assert batch.run(_args(tmp_path, one_user, items, k=5)) == 0
     assert {r["item_id"] for r in _read(tmp_path / "out" / "recs.csv")} == {"c6", "c7"}
@@ -82,7 +100,9 @@ def test_duplicate_rows_keep_latest(tmp_path: Path, tiny: tuple[Path, Path]) -> 
     text = inter.read_text() + "py_user0,py0,5,99999,dup\npy_user0,py0,5,99999,dup\n"
     inter.write_text(text)
     assert batch.run(_args(tmp_path, inter, items, k=2)) == 0
-    assert "py0" not in {r["item_id"] for r in _read(tmp_path / "out" / "recs.csv") if r["user_id"] == "py_user0"}
+    assert "py0" not in {
+        r["item_id"] for r in _read(tmp_path / "out" / "recs.csv") if r["user_id"] == "py_user0"
+    }
 
 
 BAD = {
@@ -99,7 +119,9 @@ BAD = {
 
 
 @pytest.mark.parametrize("case", list(BAD))
-def test_bad_interactions_exit_2_with_one_line(case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_interactions_exit_2_with_one_line(
+    case: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     content, expected = BAD[case]
     path = tmp_path / "bad.csv"
     if isinstance(content, bytes):
@@ -115,7 +137,9 @@ def test_bad_interactions_exit_2_with_one_line(case: str, tmp_path: Path, capsys
     ("items_csv", "expected"),
     [("item_id\nc1\n", "lacks column"), ("item_id,title\nc1,a\nc1,b\n", "duplicate item_id")],
 )
-def test_bad_items_file(items_csv: str, expected: str, tmp_path: Path, tiny: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_items_file(
+    items_csv: str, expected: str, tmp_path: Path, tiny: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     inter, _ = tiny
     items = tmp_path / "items_bad.csv"
     items.write_text(items_csv)
@@ -123,7 +147,9 @@ def test_bad_items_file(items_csv: str, expected: str, tmp_path: Path, tiny: tup
     assert expected in capsys.readouterr().err
 
 
-def test_bad_k_and_device(tmp_path: Path, tiny: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_k_and_device(
+    tmp_path: Path, tiny: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     inter, _ = tiny
     assert batch.run(_args(tmp_path, inter, k=0)) == 2
     assert "--k" in capsys.readouterr().err

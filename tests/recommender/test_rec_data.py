@@ -58,7 +58,9 @@ def test_aggregate_latest_rating_wins_and_evidence_sums() -> None:
 
 def test_from_records_builds_catalogue_and_texts() -> None:
     recs = [("u1", "c1", "rating", 5.0, 0.0), ("u2", "c9", "reaction", 0.0, 0.0)]
-    data = InteractionData.from_records(recs, item_ids=["c1", "c2"], item_texts=["one", "two"], user_texts={"u3": "hi"})
+    data = InteractionData.from_records(
+        recs, item_ids=["c1", "c2"], item_texts=["one", "two"], user_texts={"u3": "hi"}
+    )
     assert data.item_ids == ("c1", "c2", "c9") and data.item_texts == ("one", "two", "")
     assert data.user_ids == ("u1", "u2", "u3") and data.user_texts == ("", "", "hi")
     assert data.positive_matrix().shape == (3, 3)
@@ -77,6 +79,8 @@ def test_negative_evidence_is_seen_not_positive_and_never_recommended() -> None:
     data = InteractionData.from_records(recs, half_life_days=None)
     m0, c4 = data.user_index["m0"], data.item_index["c4"]
     assert data.positive_matrix()[m0, c4] == 0 and data.seen_matrix()[m0, c4] == 1
-    model = HybridRecommender(HybridConfig(encoder="hashing", epochs=5, dim=8, hidden=16)).fit(data, progress=False)
+    model = HybridRecommender(HybridConfig(encoder="hashing", epochs=5, dim=8, hidden=16)).fit(
+        data, progress=False
+    )
     ids = {r.id for r in model.recommend("m0", n=10)}
     assert "c4" not in ids and "c5" not in ids

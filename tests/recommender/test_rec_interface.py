@@ -7,13 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from rec_synthetic import missing_item
 
 from recommender.base import Recommender, Scored, UnknownIdError
 from recommender.baselines import EASE, ContentKNN, ImplicitALS, ImplicitBPR, ItemKNN, MostPopular
 from recommender.data import InteractionData
 from recommender.model import HybridConfig, HybridRecommender
-
-from rec_synthetic import missing_item
 
 FACTORIES: dict[str, Callable[[], Recommender]] = {
     "popular": MostPopular,

@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from rec_synthetic import cluster_records
 
 from recommender.base import FORMAT_VERSION, ModelFormatError
 from recommender.data import InteractionData
 from recommender.model import HybridConfig, HybridNet, HybridRecommender, input_matrix, recency_weights
 from recommender.train import resolve_device, train_from_records
-from rec_synthetic import cluster_records
 
 SMALL = HybridConfig(encoder="hashing", epochs=40, dim=16, hidden=32)
 
@@ -137,7 +137,12 @@ def test_early_stopping_uses_validation(rng: np.random.Generator) -> None:
     items = (users % 3) * 10 + rng.integers(0, 10, len(users))
     pairs = np.unique(np.stack([users, items], 1), axis=0)
     data = InteractionData.from_arrays(
-        list(range(n_users)), list(range(n_items)), pairs[:, 0], pairs[:, 1], np.ones(len(pairs)), rng.random(len(pairs))
+        list(range(n_users)),
+        list(range(n_items)),
+        pairs[:, 0],
+        pairs[:, 1],
+        np.ones(len(pairs)),
+        rng.random(len(pairs)),
     )
     model = HybridRecommender(SMALL, epochs=15, patience=2).fit(data, progress=False)
     assert 1 <= model.metrics["best_epoch"] <= 15

@@ -17,7 +17,9 @@ def _data() -> InteractionData:
     items = list(range(10)) + [0, 1, 2] + [10]
     weights = [1.0] * 13 + [-1.0]
     ts = list(range(10)) + [5, 6, 7] + [99]
-    return InteractionData.from_arrays(["a", "b"], list(range(11)), np.array(users), np.array(items), np.array(weights), np.array(ts, float))
+    return InteractionData.from_arrays(
+        ["a", "b"], list(range(11)), np.array(users), np.array(items), np.array(weights), np.array(ts, float)
+    )
 
 
 def test_temporal_split_holds_out_latest_fifth() -> None:
