@@ -59,13 +59,17 @@ class ReminderService:
     """Claims and sends due reminders for one process. `tick()` is what the scheduler calls."""
 
     def __init__(self, engine: Engine, clock, push: Push, *, grace_minutes: int = 30,  # type: ignore[no-untyped-def]
-                 poll_seconds: float = 5.0, worker: str | None = None) -> None:
+                 poll_seconds: float = 5.0, worker: str | None = None,
+                 wake_at: Callable[[datetime], None] | None = None) -> None:
         self.engine = engine
         self.clock = clock
         self.push = push
         self.grace = timedelta(minutes=grace_minutes)
         self.poll_seconds = poll_seconds
         self.worker = worker or worker_name()
+        # Optional: ask the scheduler for one extra tick at an exact time, so a reminder due between two polls
+        # goes out on the second rather than up to `poll_seconds` late.
+        self.wake_at = wake_at
 
     # ---- claiming -----------------------------------------------------------------------------------------
     def claim_due(self, now: datetime) -> list[int]:
@@ -89,6 +93,11 @@ class ReminderService:
                 log.exception("reminder %s failed while sending", rid)
                 continue
             {"sent": result.sent, "skipped": result.skipped, "dropped": result.dropped}[verdict].append(rid)
+        if self.wake_at is not None:
+            with session_scope(self.engine) as s:
+                nxt = crud.next_pending_fire_at(s)
+            if nxt is not None and now < nxt <= now + timedelta(seconds=self.poll_seconds):
+                self.wake_at(nxt)
         return result
 
     def extend(self) -> int:

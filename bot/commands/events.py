@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.commands.settings import register_setting
@@ -429,6 +429,12 @@ def register(app: CohortApp) -> None:
         poll_seconds=float(os.environ.get("COHORT_REMINDER_POLL_SECONDS", "5") or 5),
     )
     app.services["reminders"] = service
+
+    def wake_at(when: datetime) -> None:
+        if app.scheduler.running:
+            app.scheduler.at("event-reminder-wake", when, service.tick)
+
+    service.wake_at = wake_at
 
     async def start_reminders() -> None:
         service.extend()

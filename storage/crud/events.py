@@ -155,6 +155,10 @@ def due_reminder_ids(s: Session, *, now: datetime, limit: int) -> list[int]:
     return [int(i) for i in s.exec(q) if i is not None]
 
 
+def next_pending_fire_at(s: Session) -> datetime | None:
+    return s.exec(select(func.min(Reminder.fire_at)).where(Reminder.status == "pending")).first()
+
+
 def set_status_if(s: Session, *, reminder_id: int, expect: str, status: str, **values: Any) -> bool:
     """Atomic compare-and-set of a reminder's status: True only for the one caller that changed it."""
     res = s.exec(

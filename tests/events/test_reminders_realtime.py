@@ -38,9 +38,9 @@ def make_event(engine: Engine, *, title: str, starts_at: datetime, offset: int, 
         create_event(s, group=group, member_id=owner.id or 0, draft=draft, now=created)
 
 
-def real_app(settings: Settings, engine: Engine) -> tuple[CohortApp, TestBot]:
+def real_app(settings: Settings, engine: Engine, poll: float = POLL) -> tuple[CohortApp, TestBot]:
     app = CohortApp(settings, engine=engine, migrate=False)  # system clock, real scheduler
-    app.services["reminders"].poll_seconds = POLL
+    app.services["reminders"].poll_seconds = poll
     return app, TestBot(app)
 
 
@@ -62,17 +62,18 @@ async def test_restart_before_the_time_fires_once(settings: Settings, engine: En
     await asyncio.sleep(0.3)
     await first.stop()  # stopped before the reminder's time
     assert reminder_texts(first_bot) == []
-    second, second_bot = real_app(settings, engine)
+    # A slow poll: punctuality then comes from the exact-time wake-up the poller schedules.
+    second, second_bot = real_app(settings, engine, poll=1.0)
     await second.start()
     try:
         await wait_for(lambda: reminder_texts(second_bot), timeout=5)
         fired_at = datetime.now(UTC)
-        await asyncio.sleep(3 * POLL)
+        await asyncio.sleep(1.2)
     finally:
         await second.stop()
     texts = reminder_texts(second_bot)
     assert len(texts) == 1 and "Restart hall" in texts[0]
-    assert abs((fired_at - (now + timedelta(seconds=1.5))).total_seconds()) < 1.0  # on time
+    assert abs((fired_at - (now + timedelta(seconds=1.5))).total_seconds()) < 0.5  # on time
 
 
 async def test_downtime_inside_grace_fires_late_once(settings: Settings, engine: Engine) -> None:
