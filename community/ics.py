@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event as VEvent, vRecur
+from icalendar import Calendar, vRecur
+from icalendar import Event as VEvent
 
 from storage.models import Event
 

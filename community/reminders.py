@@ -174,7 +174,7 @@ def until_text(start: datetime, now: datetime) -> str:
 
 def build_messages(s, event: Event, group: Group, r: Reminder, now: datetime) -> tuple[Reply, list[Reply]]:  # type: ignore[no-untyped-def]
     """The group post (listing who is going) and one direct message per going member who has not muted."""
-    assert event.id is not None
+    assert event.id is not None and group.id is not None
     going = crud.rsvps(s, group_id=group.id, event_id=event.id, status=crud.GOING)
     people = crud.names_and_accounts(s, group_id=group.id or 0, member_ids=[g.member_id for g in going],
                                      platform=group.platform)

@@ -64,12 +64,9 @@ def parse_when(text: str, tz: str, now: datetime) -> datetime:
 
 
 def localize(local: datetime, zone: ZoneInfo) -> datetime:
-    """A naive wall-clock time in `zone` as UTC. A time inside a spring-forward gap moves forward by the gap."""
-    aware = local.replace(tzinfo=zone)
-    utc = aware.astimezone(UTC)
-    if utc.astimezone(zone).replace(tzinfo=None) != local:  # nonexistent local time: take the later reading
-        utc = local.replace(tzinfo=zone, fold=1).astimezone(UTC)
-    return utc
+    """A naive wall-clock time in `zone` as UTC (PEP 495 fold=0): a time inside a spring-forward gap moves forward
+    by the gap (02:30 becomes 03:30), a repeated autumn time means its first occurrence."""
+    return local.replace(tzinfo=zone, fold=0).astimezone(UTC)
 
 
 def _check_impossible_date(text: str) -> None:
@@ -86,9 +83,9 @@ def _check_impossible_date(text: str) -> None:
         return
     for m in _DAY_MONTH.finditer(text):
         day_s, month_s = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
-        month = _MONTHS.get(month_s.lower())
-        if month:
-            check(2024 if month == 2 else 2026, month, int(day_s))  # a leap year: 29 February can exist
+        found = _MONTHS.get(month_s.lower())
+        if found:
+            check(2024 if found == 2 else 2026, found, int(day_s))  # a leap year: 29 February can exist
     cn = re.search(r"(\d{1,2})月(\d{1,2})[日号]", text)
     if cn:
         check(2024, int(cn.group(1)), int(cn.group(2)))
@@ -152,9 +149,7 @@ def parse_chinese(text: str, local_now: datetime) -> datetime | None:
     elif m.group("rel") in ("今晚", "明晚"):
         hour = 20
     period = m.group("period") or ("晚上" if m.group("rel") in ("今晚", "明晚") else None)
-    if period in ("下午", "傍晚", "晚上") and hour < 12:
-        hour += 12
-    elif period == "中午" and hour < 11:
+    if period in ("下午", "傍晚", "晚上") and hour < 12 or period == "中午" and hour < 11:
         hour += 12
     elif period == "凌晨" and hour == 12:
         hour = 0

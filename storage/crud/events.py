@@ -136,7 +136,7 @@ def drop_pending_reminders(s: Session, *, group_id: int, event_id: int) -> int:
 def cancel_pending_reminders(s: Session, *, group_id: int, event_id: int) -> int:
     res = s.exec(
         update(Reminder)
-        .where(Reminder.group_id == group_id, Reminder.event_id == event_id, Reminder.status == "pending")
+        .where(col(Reminder.group_id) == group_id, col(Reminder.event_id) == event_id, col(Reminder.status) == "pending")
         .values(status="cancelled")
     )
     return int(res.rowcount or 0)
@@ -163,7 +163,7 @@ def set_status_if(s: Session, *, reminder_id: int, expect: str, status: str, **v
     """Atomic compare-and-set of a reminder's status: True only for the one caller that changed it."""
     res = s.exec(
         update(Reminder)
-        .where(col(Reminder.id) == reminder_id, Reminder.status == expect)
+        .where(col(Reminder.id) == reminder_id, col(Reminder.status) == expect)
         .values(status=status, **values)
     )
     return int(res.rowcount or 0) == 1

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from bot.commands.settings import register_setting
 from bot.testing import TestBot
-from tests.events.conftest import make_owner
 from storage import db
 from storage.crud import core as crud
 from storage.models import Group
+from tests.events.conftest import make_owner
 
 
 async def test_timezone_owner_only_and_listed(bot: TestBot) -> None:
