@@ -25,6 +25,7 @@ from tests.adapters.discord.fake_server import (
     GUILD_ID,
     GUILD_MEMBERS,
     MANAGER_ID,
+    MANAGER_ROLE_ID,
     MEMBER_ID,
     MESSAGE_CONTENT,
     FakeDiscord,
@@ -335,3 +336,19 @@ async def test_missing_token_gives_clear_error(app: CohortApp, settings: Setting
     ad = DiscordAdapter(app, dataclasses.replace(settings, discord_token=None))
     with pytest.raises(DiscordStartError, match="DISCORD_BOT_TOKEN"):
         await ad.start()
+
+
+async def test_admin_status_is_cached_briefly(adapter: DiscordAdapter, fake: FakeDiscord) -> None:
+    from bot.types import ChatUser
+
+    mike = ChatUser(platform="discord", user_id=MEMBER_ID, display_name="mike")
+    assert await adapter.is_admin(GUILD, mike) is False
+    # Mike is given the Moderators role (Manage Server); discord.py updates its member cache from the gateway.
+    fake.member_roles[MEMBER_ID] = [MANAGER_ROLE_ID]
+    await fake.dispatch("GUILD_MEMBER_UPDATE", {**fake.member_obj(MEMBER_ID), "guild_id": GUILD_ID})
+    guild = adapter.client.get_guild(int(GUILD_ID))  # type: ignore[union-attr]
+    assert guild is not None
+    await fake.wait_for(lambda: guild.get_member(int(MEMBER_ID)).guild_permissions.manage_guild)  # type: ignore[union-attr]
+    assert await adapter.is_admin(GUILD, mike) is False  # still the cached answer
+    adapter.admin_cache_seconds = 0.0  # the cache window has passed
+    assert await adapter.is_admin(GUILD, mike) is True
