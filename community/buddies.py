@@ -189,9 +189,6 @@ def build_candidates(
         msg_texts.append(" ".join(x[:300] for x in texts))
         course_texts.append(" · ".join(c.title + " " + " ".join(c.tags) for c in liked[m]))
     emb = _combine(encoder, topic_texts, msg_texts, course_texts)
-    # Beside the encoder, TF-IDF over the members' words (CJK bigrams for Chinese): words every cluster uses
-    # ("today", "finally") weigh little, topic words weigh much; each part counts half in the cosine.
-    emb = np.concatenate([emb * np.sqrt(0.5), term_vectors([infos[m].terms for m in ids]) * np.sqrt(0.5)], axis=1)
     cands = [
         Candidate(member_id=m, interest=emb[i], hours=infos[m].hours,  # type: ignore[arg-type]
                   activity=float(sum(1 for at, _ in msgs[m] if at >= now - ACTIVITY_WINDOW)),
@@ -199,26 +196,6 @@ def build_candidates(
         for i, m in enumerate(ids)
     ]
     return cands, infos
-
-
-TERM_DIM = 2048
-
-
-def term_vectors(terms: Sequence[Counter[str]], dim: int = TERM_DIM) -> np.ndarray:
-    """Hashed TF-IDF vectors [n, dim], L2-normalised (zero rows for members with no words)."""
-    import zlib
-
-    df: Counter[str] = Counter()
-    for t in terms:
-        df.update(t.keys())
-    n = len(terms)
-    out = np.zeros((n, dim), dtype=np.float32)
-    for row, t in enumerate(terms):
-        for term, count in t.items():
-            idf = np.log((n + 1) / (df[term] + 1)) + 1.0
-            out[row, zlib.crc32(term.encode("utf-8")) % dim] += (1.0 + np.log(count)) * idf
-    norms = np.linalg.norm(out, axis=1, keepdims=True)
-    return np.where(norms > 0, out / np.maximum(norms, 1e-9), 0.0).astype(np.float32)
 
 
 def _combine(encoder: Encoder, topics: list[str], messages: list[str], courses: list[str]) -> np.ndarray:
