@@ -67,6 +67,7 @@ class _PendingInteraction:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     deferred: bool = False
     answered: bool = False  # the first message (response or first follow-up after a defer) has gone out
+    failed: bool = False
     timer: asyncio.Task[None] | None = None
 
 
@@ -99,7 +100,6 @@ class DiscordAdapter:
         self._admin_cache: dict[tuple[str, str], tuple[float, bool]] = {}
         # Channel of each message the bot sent (bounded), so `edit_message_id` works without a channel id.
         self._sent_channels: OrderedDict[str, int] = OrderedDict()
-        self._tasks: set[asyncio.Task[Any]] = set()
         self._saved_endpoints: tuple[str, yarl.URL] | None = None
 
     # ---- lifecycle ----------------------------------------------------------------------------------------
@@ -163,8 +163,6 @@ class DiscordAdapter:
         for pending in list(self._pending.values()):
             if pending.timer:
                 pending.timer.cancel()
-        for task in list(self._tasks):
-            task.cancel()
         await self._close_client()
         self._restore_endpoints()
 
@@ -266,6 +264,7 @@ class DiscordAdapter:
         perms = translate.interaction_permissions(d)
         if perms is not None and d.get("guild_id"):
             # Discord computed these for this very invocation: the freshest admin answer there is.
+            self._trim_admin_cache()
             self._admin_cache[(str(d["guild_id"]), user.user_id)] = (
                 time.monotonic(),
                 translate.is_manager(perms),
@@ -283,6 +282,9 @@ class DiscordAdapter:
         pending.timer = asyncio.create_task(self._defer_later(pending))
         try:
             await self.app.handle(event, self)
+        except Exception:
+            pending.failed = True
+            log.exception("slash command /%s failed", str((d.get("data") or {}).get("name", ""))[:32])
         finally:
             pending.timer.cancel()
             self._pending.pop(event.id, None)
@@ -297,17 +299,25 @@ class DiscordAdapter:
                     pending.deferred = True
 
     async def _finish_interaction(self, pending: _PendingInteraction) -> None:
-        """A command that answered nothing (a redelivery, a dropped rate-limited command) still closes the loop."""
+        """A command that answered nothing (a redelivery, a dropped rate-limited command, a crash) still answers:
+        Discord otherwise shows "The application did not respond"."""
         async with pending.lock:
             if pending.answered:
                 return
+            text = "Sorry, something went wrong. Please try again later." if pending.failed else "Done."
             with contextlib.suppress(discord.HTTPException):
-                if pending.deferred:
+                if pending.deferred and not pending.failed:
                     await pending.interaction.delete_original_response()
+                elif pending.deferred:
+                    await pending.interaction.followup.send(text, ephemeral=True)
                 else:
-                    await pending.interaction.response.send_message("Done.", ephemeral=True)
+                    await pending.interaction.response.send_message(text, ephemeral=True)
 
     # ---- admin --------------------------------------------------------------------------------------------
+    def _trim_admin_cache(self) -> None:
+        if len(self._admin_cache) > 10_000:  # bounded: one entry per (guild, user) seen within the window
+            self._admin_cache.clear()
+
     async def is_admin(self, chat: Chat, user: ChatUser) -> bool | None:
         """Manage Server or Administrator in the guild (or its owner), from Discord, cached briefly."""
         if chat.kind != "group":
@@ -336,6 +346,7 @@ class DiscordAdapter:
                     return False  # not cached: a transient failure must not stick
             perms = member.guild_permissions if member is not None else None
             result = bool(perms and (perms.administrator or perms.manage_guild))
+        self._trim_admin_cache()
         self._admin_cache[key] = (time.monotonic(), result)
         return result
 

@@ -352,3 +352,17 @@ async def test_admin_status_is_cached_briefly(adapter: DiscordAdapter, fake: Fak
     assert await adapter.is_admin(GUILD, mike) is False  # still the cached answer
     adapter.admin_cache_seconds = 0.0  # the cache window has passed
     assert await adapter.is_admin(GUILD, mike) is True
+
+
+async def test_failing_slash_command_still_gets_an_answer(
+    adapter: DiscordAdapter, fake: FakeDiscord, app: CohortApp
+) -> None:
+    @app.dispatcher.command("boomtest", help="test: a handler bug")
+    async def boom(ctx: Context) -> str:
+        raise RuntimeError("bug")
+
+    inter = fake.slash(MEMBER_ID, "boomtest")
+    await fake.dispatch("INTERACTION_CREATE", inter)
+    await fake.wait_for(lambda: fake.calls_to("POST", f"/interactions/{inter['id']}/"))
+    (callback,) = fake.calls_to("POST", f"/interactions/{inter['id']}/")
+    assert callback.body["data"]["flags"] & 64 and "went wrong" in callback.body["data"]["content"]
