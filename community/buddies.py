@@ -189,6 +189,9 @@ def build_candidates(
         msg_texts.append(" ".join(x[:300] for x in texts))
         course_texts.append(" · ".join(c.title + " " + " ".join(c.tags) for c in liked[m]))
     emb = _combine(encoder, topic_texts, msg_texts, course_texts)
+    # Beside the encoder, TF-IDF over the members' words (CJK bigrams for Chinese): words every cluster uses
+    # ("today", "finally") weigh little, topic words weigh much; each part counts half in the cosine.
+    emb = np.concatenate([emb * np.sqrt(0.5), term_vectors([infos[m].terms for m in ids]) * np.sqrt(0.5)], axis=1)
     cands = [
         Candidate(member_id=m, interest=emb[i], hours=infos[m].hours,  # type: ignore[arg-type]
                   activity=float(sum(1 for at, _ in msgs[m] if at >= now - ACTIVITY_WINDOW)),
@@ -196,6 +199,26 @@ def build_candidates(
         for i, m in enumerate(ids)
     ]
     return cands, infos
+
+
+TERM_DIM = 2048
+
+
+def term_vectors(terms: Sequence[Counter[str]], dim: int = TERM_DIM) -> np.ndarray:
+    """Hashed TF-IDF vectors [n, dim], L2-normalised (zero rows for members with no words)."""
+    import zlib
+
+    df: Counter[str] = Counter()
+    for t in terms:
+        df.update(t.keys())
+    n = len(terms)
+    out = np.zeros((n, dim), dtype=np.float32)
+    for row, t in enumerate(terms):
+        for term, count in t.items():
+            idf = np.log((n + 1) / (df[term] + 1)) + 1.0
+            out[row, zlib.crc32(term.encode("utf-8")) % dim] += (1.0 + np.log(count)) * idf
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return np.where(norms > 0, out / np.maximum(norms, 1e-9), 0.0).astype(np.float32)
 
 
 def _combine(encoder: Encoder, topics: list[str], messages: list[str], courses: list[str]) -> np.ndarray:
@@ -216,10 +239,13 @@ def _reliability(s: Session, *, group_id: int) -> dict[int, float]:
     return {m: (met[m] + 1) / (seen[m] + 2) for m in seen}
 
 
-def recent_partners(s: Session, *, group_id: int, limit: int = 2000) -> dict[int, list[int]]:
-    """member -> partners, most recent first (deduplicated)."""
+PARTNER_MEMORY = timedelta(days=365)
+
+
+def recent_partners(s: Session, *, group_id: int, now: datetime) -> dict[int, list[int]]:
+    """member -> partners of the last year, most recent first (deduplicated)."""
     out: dict[int, list[int]] = {}
-    for match in crud.matches(s, group_id=group_id, limit=limit):
+    for match in crud.matches(s, group_id=group_id, since=now - PARTNER_MEMORY):
         for m in match.member_ids:
             lst = out.setdefault(m, [])
             for p in match.member_ids:
@@ -362,7 +388,7 @@ def run_round(s: Session, *, group_id: int, now: datetime, encoder: Encoder, def
         return RoundOutcome(None, len(ids), [], "none", skipped)
     cands, infos = build_candidates(s, group_id=group_id, member_ids=ids, now=now, encoder=encoder,
                                     default_tz=default_tz)
-    result: MatchResult = match_members(cands, recent=recent_partners(s, group_id=group_id))
+    result: MatchResult = match_members(cands, recent=recent_partners(s, group_id=group_id, now=now))
     rnd = crud.create_round(s, group_id=group_id, kind=kind, algorithm=result.algorithm, at=now)
     assert rnd.id is not None
     catalog = course_crud.list_courses(s)
@@ -405,7 +431,7 @@ def request_partner(s: Session, *, group_id: int, member_id: int, now: datetime,
         return None
     cands, infos = build_candidates(s, group_id=group_id, member_ids=[member_id, *waiting], now=now,
                                     encoder=encoder, default_tz=default_tz)
-    recent = recent_partners(s, group_id=group_id).get(member_id, [])[:3]
+    recent = recent_partners(s, group_id=group_id, now=now).get(member_id, [])[:3]
     from community.matching import pair_score
 
     me = cands[0]

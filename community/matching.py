@@ -5,7 +5,8 @@ a round. The store side (who is a candidate, their features, delivery) lives in 
 `buddy_signals` (re-exported here) gives matches and check-in answers to the recommender as plain rows.
 
 Weight of a pair, each part in [0, 1]:
-  interest  cosine of interest embeddings (declared topics, own messages, well-rated courses), clipped at 0
+  interest  sqrt of the cosine of interest embeddings (declared topics, own messages, well-rated courses) after
+            removing the group's common direction, clipped at 0
   hours     Bhattacharyya overlap of the two members' active-hour distributions in UTC (time zones applied)
   activity  exp(-|log1p(msgs a) - log1p(msgs b)|): similar activity level
   follow    1 - |reliability a - reliability b|: members who answer "met" to check-ins are paired together
@@ -34,8 +35,8 @@ SCALE = 1000  # scores become integers for the blossom algorithm (rustworkx need
 
 @dataclass(frozen=True)
 class Weights:
-    interest: float = 0.6
-    hours: float = 0.25
+    interest: float = 0.65
+    hours: float = 0.2
     activity: float = 0.08
     follow: float = 0.07
 
@@ -91,7 +92,7 @@ class _Features:
         dims = {c.interest.shape[0] for c in cands}
         if len(dims) > 1:
             raise ValueError(f"interest embeddings of different sizes: {sorted(dims)}")
-        emb = np.stack([np.asarray(c.interest, dtype=np.float32) for c in cands])
+        emb = _centre(np.stack([np.asarray(c.interest, dtype=np.float32) for c in cands]))
         hours = np.stack([_normalise_hours(c.hours) for c in cands])
         return cls(
             ids=[c.member_id for c in cands],
@@ -100,6 +101,20 @@ class _Features:
             act=np.log1p(np.maximum(0.0, np.array([c.activity for c in cands], dtype=np.float32))),
             rel=np.clip(np.array([c.reliability for c in cands], dtype=np.float32), 0.0, 1.0),
         )
+
+
+def _centre(emb: np.ndarray, prior: float = 20.0) -> np.ndarray:
+    """Subtract (a shrunk) group mean before cosine: what everyone shares (the language's common letters and
+    words, under the n-gram encoder) then stops making everyone look alike. Shrinking by n / (n + prior) keeps
+    tiny groups (an on-demand pair) close to plain cosine."""
+    known = np.linalg.norm(emb, axis=1) > 0
+    n = int(known.sum())
+    if n < 2:
+        return emb
+    shift = emb[known].mean(axis=0) * (n / (n + prior))
+    out = np.where(known[:, None], emb - shift, 0.0)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return (out / np.maximum(norms, 1e-9)).astype(np.float32)
 
 
 def _normalise_hours(h: np.ndarray) -> np.ndarray:
@@ -111,7 +126,8 @@ def _normalise_hours(h: np.ndarray) -> np.ndarray:
 def _block_scores(f: _Features, rows: np.ndarray, cols: np.ndarray | None, w: Weights) -> np.ndarray:
     """Pair weights [len(rows), len(cols)] in [0, 1] (cols=None: all members)."""
     sel = slice(None) if cols is None else cols
-    interest = np.clip(f.emb[rows] @ f.emb[sel].T, 0.0, 1.0)
+    # sqrt spreads the low end where text similarities live (0.1-0.4 within a topic) and keeps 0 and 1 fixed.
+    interest = np.sqrt(np.clip(f.emb[rows] @ f.emb[sel].T, 0.0, 1.0))
     hours = np.clip(f.sqrt_hours[rows] @ f.sqrt_hours[sel].T, 0.0, 1.0)
     activity = np.exp(-np.abs(f.act[rows, None] - f.act[None, sel]))
     follow = 1.0 - np.abs(f.rel[rows, None] - f.rel[None, sel])

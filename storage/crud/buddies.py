@@ -119,10 +119,13 @@ def add_match(s: Session, *, group_id: int, round_id: int, member_ids: list[int]
     return m
 
 
-def matches(s: Session, *, group_id: int, limit: int | None = None) -> list[BuddyMatch]:
+def matches(s: Session, *, group_id: int, limit: int | None = None, since: datetime | None = None
+            ) -> list[BuddyMatch]:
     """Matches of the group, newest first."""
     q = select(BuddyMatch).where(BuddyMatch.group_id == group_id).order_by(
         col(BuddyMatch.created_at).desc(), col(BuddyMatch.id).desc())
+    if since is not None:
+        q = q.where(col(BuddyMatch.created_at) >= since)
     if limit is not None:
         q = q.limit(limit)
     return list(s.exec(q))
