@@ -41,10 +41,7 @@ ANSWERS = ("met", "not_met", "skip")
 _WORD = re.compile(r"[\w+#]+", re.UNICODE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 _STOP = frozenset(
-    "the and for you are was were this that with have has had but not all any can her his its our out they them "
-    "what when who how why will would could should about into from just like also been more most some such than "
-    "then there these those very too too much many one two get got going want really anyone else today week "
-    "month year time lot lots thing things make made does did doing here help helped still finally first".split()
+    ["the", "and", "for", "you", "are", "was", "were", "this", "that", "with", "have", "has", "had", "but", "not", "all", "any", "can", "her", "his", "its", "our", "out", "they", "them", "what", "when", "who", "how", "why", "will", "would", "could", "should", "about", "into", "from", "just", "like", "also", "been", "more", "most", "some", "such", "than", "then", "there", "these", "those", "very", "too", "too", "much", "many", "one", "two", "get", "got", "going", "want", "really", "anyone", "else", "today", "week", "month", "year", "time", "lot", "lots", "thing", "things", "make", "made", "does", "did", "doing", "here", "help", "helped", "still", "finally", "first"]
 )
 
 
@@ -336,7 +333,8 @@ def first_step(s: Session, *, group_id: int, member_ids: Sequence[int], topics: 
         return None
     found = search_courses(catalog if catalog is not None else course_crud.list_courses(s), " ".join(topics))
     fresh = [c for c in found if c.id not in rated]
-    return (fresh or found or [None])[0]
+    best = fresh or found
+    return best[0] if best else None
 
 
 # ---- rounds ---------------------------------------------------------------------------------------------------
@@ -404,17 +402,22 @@ def run_round(s: Session, *, group_id: int, now: datetime, encoder: Encoder, def
         rows.append((g, row, reason, course))
     s.add_all([r for _, r, _, _ in rows])
     s.flush()  # one flush for all matches (ids for the check-ins), one for all check-ins: large rounds stay fast
-    s.add_all([BuddyCheckin(group_id=group_id, match_id=row.id, member_id=m, due_at=now + CHECKIN_AFTER)
+    s.add_all([BuddyCheckin(group_id=group_id, match_id=_id(row), member_id=m, due_at=now + CHECKIN_AFTER)
                for g, row, _, _ in rows for m in g.member_ids])
     s.flush()
-    planned = [PlannedMatch(row.id, list(g.member_ids), {m: infos[m].name for m in g.member_ids}, reason, course,
-                            g.score, g.repeat) for g, row, reason, course in rows]  # type: ignore[arg-type]
+    planned = [PlannedMatch(_id(row), list(g.member_ids), {m: infos[m].name for m in g.member_ids}, reason, course,
+                            g.score, g.repeat) for g, row, reason, course in rows]
     matched = result.matched_ids
     for p in crud.profiles(s, group_id=group_id):
         if p.member_id in matched and p.waiting_since is not None:
             p.waiting_since = None
             crud.save(s, p)
     return RoundOutcome(rnd.id, len(ids), planned, result.algorithm, skipped)
+
+
+def _id(row: BuddyMatch) -> int:
+    assert row.id is not None, "flushed rows have ids"
+    return row.id
 
 
 def request_partner(s: Session, *, group_id: int, member_id: int, now: datetime, encoder: Encoder,

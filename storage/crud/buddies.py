@@ -7,7 +7,16 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from storage.models import BuddyCheckin, BuddyMatch, BuddyProfile, BuddyRound, Member, Membership, Message, Rating
+from storage.models import (
+    BuddyCheckin,
+    BuddyMatch,
+    BuddyProfile,
+    BuddyRound,
+    Member,
+    Membership,
+    Message,
+    Rating,
+)
 
 
 def get_profile(s: Session, *, group_id: int, member_id: int) -> BuddyProfile | None:
@@ -61,14 +70,14 @@ def names(s: Session, *, group_id: int, member_ids: Sequence[int]) -> dict[int, 
         .join(Membership, col(Membership.member_id) == col(Member.id))
         .where(Membership.group_id == group_id, col(Member.id).in_(list(member_ids)))
     )
-    return {int(i): n for i, n in rows}
+    return {int(i): n for i, n in rows if i is not None}
 
 
 def timezones(s: Session, *, member_ids: Sequence[int]) -> dict[int, str | None]:
     if not member_ids:
         return {}
     rows = s.exec(select(Member.id, Member.timezone).where(col(Member.id).in_(list(member_ids))))
-    return {int(i): tz for i, tz in rows}
+    return {int(i): tz for i, tz in rows if i is not None}
 
 
 def recent_messages(s: Session, *, group_id: int, member_ids: Sequence[int], since: datetime

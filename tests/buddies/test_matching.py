@@ -11,8 +11,8 @@ import pytest
 from community.matching import (
     Candidate,
     Weights,
-    _Features,
     _block_scores,
+    _Features,
     hours_from_timezone,
     match_members,
 )
