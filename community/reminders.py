@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
+from bot.clock import Clock
 from bot.text import RichText, T, bold, clip
 from bot.types import Chat, ChatUser, Reply, SentMessage
 from community.events import extend_all
@@ -58,7 +59,7 @@ class TickResult:
 class ReminderService:
     """Claims and sends due reminders for one process. `tick()` is what the scheduler calls."""
 
-    def __init__(self, engine: Engine, clock, push: Push, *, grace_minutes: int = 30,  # type: ignore[no-untyped-def]
+    def __init__(self, engine: Engine, clock: Clock, push: Push, *, grace_minutes: int = 30,
                  poll_seconds: float = 5.0, worker: str | None = None,
                  wake_at: Callable[[datetime], None] | None = None) -> None:
         self.engine = engine
@@ -190,12 +191,13 @@ def build_messages(s, event: Event, group: Group, r: Reminder, now: datetime) ->
     channel = event.card_chat_id if event.card_chat_id and event.card_chat_id != chat.chat_id else None
     group_reply = Reply(chat=chat, text=RichText.join([head, body]), reply_channel_id=channel)
     directs: list[Reply] = []
-    for _mid, name, account, muted in people:
+    zones = crud.member_timezones(s, group_id=group.id, member_ids=[p[0] for p in people])
+    for mid, name, account, muted in people:
         if muted or account is None:
             continue
         user = ChatUser(platform=account.platform, user_id=account.platform_user_id,
                         display_name=name or account.display_name, username=account.username)
-        local_tz = event.timezone
+        local_tz = reader_zone(zones.get(mid), event.timezone)  # a direct message reads in the member's own zone
         text = T("⏰ ", bold(clip(event.title, 200)), f" {until_text(r.occurrence_start, now)} "
                  f"({format_when(r.occurrence_start, local_tz)}). You said you're going.")
         directs.append(Reply(chat=chat, text=text, direct_to=user, reply_channel_id=channel))

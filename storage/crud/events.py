@@ -93,6 +93,18 @@ def names_and_accounts(
     return out
 
 
+def member_timezones(s: Session, *, group_id: int, member_ids: Sequence[int]) -> dict[int, str | None]:
+    """Each member's own time zone (None when unknown), for members of this group only."""
+    if not member_ids:
+        return {}
+    rows = s.exec(
+        select(Member.id, Member.timezone)
+        .join(Membership, col(Membership.member_id) == col(Member.id))
+        .where(Membership.group_id == group_id, col(Member.id).in_(list(member_ids)))
+    )
+    return {int(mid): tz for mid, tz in rows if mid is not None}
+
+
 # ---- reminders ------------------------------------------------------------------------------------------------
 def reminder_exists(s: Session, *, event_id: int, occurrence_start: datetime, offset_minutes: int) -> bool:
     return (

@@ -14,7 +14,7 @@ from bot.testing import TestBot
 from community.events import HORIZON_DAYS, MAX_OCCURRENCES
 from community.reminders import ReminderService
 from storage import db
-from storage.models import Membership, Reminder
+from storage.models import Member, Membership, Reminder
 from tests.events.conftest import AddEvent
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -45,6 +45,10 @@ async def test_fires_once_to_group_and_going_members(bot: TestBot, clock: FakeCl
     for who, code in (("alice", "g"), ("bob", "g"), ("carol", "m"), ("dave", "g")):
         await bot.press(who, f"rsvp:{event_id}:{code}")
     await bot.say("dave", "/reminders off")
+    with db.session_scope(bot.app.engine) as s:
+        bob = s.exec(select(Member).where(Member.display_name == "bob")).one()
+        bob.timezone = "Asia/Tokyo"
+        s.add(bob)
     clock.set(datetime(2026, 11, 27, 13, 44, 59, tzinfo=UTC))
     assert (await service(bot).tick()).sent == []  # one second early: nothing
     start = len(bot.adapter.sent)
@@ -55,6 +59,8 @@ async def test_fires_once_to_group_and_going_members(bot: TestBot, clock: FakeCl
     group = [t for t in out if t.startswith("GROUP")]
     assert len(group) == 1 and "starts in 15 min" in group[0] and "Going (3): alice, bob, dave" in group[0]
     assert sorted(t.split(":")[0] for t in out if t.startswith("DM")) == ["DM alice", "DM bob"]  # dave muted
+    assert "14:00 UTC" in next(t for t in out if t.startswith("DM alice"))
+    assert "Fri 27 Nov 2026, 23:00 Asia/Tokyo" in next(t for t in out if t.startswith("DM bob"))  # bob's own zone
     clock.advance(minutes=1)
     assert (await service(bot).tick()).sent == []
     assert len(bot.adapter.sent) == start + len(out)
