@@ -25,6 +25,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -196,23 +197,34 @@ class MessageScorer:
         return queued
 
     async def _store(self, batch: list[tuple[MessageKey, SentimentResult]]) -> None:
-        events: list[tuple[int, int, int, float]] = []
-        now = self.clock.now()
-        with db.session_scope(self.engine) as s:
-            for (group_id, message_id), result in batch:
-                msg = q.message_row(s, group_id=group_id, message_id=message_id)
-                named = self._pending.pop((group_id, message_id), None)
-                if msg is None:
-                    continue  # forgotten (/forget) while queued
-                msg.sentiment, msg.sentiment_label = float(result.score), result.label
-                s.add(msg)
-                if named is None:  # backfill: the text is in the store
-                    named = [c.id for c in mentioned_courses(msg.text or "", self.courses()) if c.id is not None]
-                q.set_message_mentions(s, message=msg, course_ids=named, sentiment=float(result.score),
-                                         at=msg.sent_at)
-                for course_id in named:
-                    courses_crud.upsert_rating(s, group_id=group_id, member_id=msg.member_id, course_id=course_id,
-                                               value=float(result.score), at=now, source="mention", kind="implicit")
-                    events.append((group_id, msg.member_id, course_id, float(result.score)))
+        named = {key: self._pending.pop(key, None) for key, _ in batch}
+        courses = self.courses()
+        # The writes run in a thread so that a big batch never holds up the event loop (the message path).
+        events = await asyncio.to_thread(self._write, batch, named, courses, self.clock.now())
         for event in events:
             await self.emit("mention", *event)
+
+    def _write(self, batch: list[tuple[MessageKey, SentimentResult]], named: dict[MessageKey, list[int] | None],
+               courses: list[Course], now: datetime) -> list[tuple[int, int, int, float]]:
+        """Store one scored batch; returns the mention signals to emit."""
+        events: list[tuple[int, int, int, float]] = []
+        with db.session_scope(self.engine) as s:
+            rows = q.messages_by_id(s, ids=[mid for (_, mid), _ in batch])
+            had_mentions = q.messages_with_mentions(s, ids=list(rows))
+            for (group_id, message_id), result in batch:
+                msg = rows.get(message_id)
+                if msg is None or msg.group_id != group_id:
+                    continue  # forgotten (/forget) while queued
+                score = float(result.score)
+                msg.sentiment, msg.sentiment_label = score, result.label
+                s.add(msg)
+                found = named.get((group_id, message_id))
+                if found is None:  # backfill: the text is in the store
+                    found = [c.id for c in mentioned_courses(msg.text or "", courses) if c.id is not None]
+                if found or message_id in had_mentions:
+                    q.set_message_mentions(s, message=msg, course_ids=found, sentiment=score, at=msg.sent_at)
+                for course_id in found:
+                    courses_crud.upsert_rating(s, group_id=group_id, member_id=msg.member_id, course_id=course_id,
+                                               value=score, at=now, source="mention", kind="implicit")
+                    events.append((group_id, msg.member_id, course_id, score))
+        return events

@@ -127,9 +127,17 @@ def unscored_messages(s: Session, *, after_id: int, limit: int) -> list[tuple[in
     return [(g, i, t or "") for g, i, t in s.exec(q)]
 
 
-def message_row(s: Session, *, group_id: int, message_id: int) -> Message | None:
-    msg = s.get(Message, message_id)
-    return msg if msg is not None and msg.group_id == group_id else None
+def messages_by_id(s: Session, *, ids: list[int]) -> dict[int, Message]:
+    """Message rows by id (callers check the group of each)."""
+    if not ids:
+        return {}
+    return {m.id: m for m in s.exec(select(Message).where(col(Message.id).in_(ids))) if m.id is not None}
+
+
+def messages_with_mentions(s: Session, *, ids: list[int]) -> set[int]:
+    if not ids:
+        return set()
+    return set(s.exec(select(CourseMention.message_id).where(col(CourseMention.message_id).in_(ids))))
 
 
 def retention_by_group(s: Session) -> list[tuple[int, int]]:
