@@ -73,9 +73,18 @@ def _fill(url: str, n: int) -> None:
         e = Event(group_id=g.id or 0, title="bench", starts_at=now + timedelta(hours=1))
         s.add(e)
         s.flush()
-        rows = [dict(group_id=g.id, event_id=e.id, occurrence_start=now + timedelta(hours=1, seconds=i),
-                     offset_minutes=15, fire_at=now - timedelta(seconds=1), event_version=1, status="pending")
-                for i in range(n)]
+        rows = [
+            dict(
+                group_id=g.id,
+                event_id=e.id,
+                occurrence_start=now + timedelta(hours=1, seconds=i),
+                offset_minutes=15,
+                fire_at=now - timedelta(seconds=1),
+                event_version=1,
+                status="pending",
+            )
+            for i in range(n)
+        ]
         s.exec(insert(Reminder), params=rows)  # type: ignore[call-overload]
     engine.dispose()
 
@@ -103,12 +112,16 @@ def run(url: str, n: int, workers: int) -> tuple[float, int, int]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--url", default="sqlite", help="'sqlite' or a PostgreSQL URL (a scratch database is created)")
+    ap.add_argument(
+        "--url", default="sqlite", help="'sqlite' or a PostgreSQL URL (a scratch database is created)"
+    )
     ap.add_argument("--reminders", type=int, default=5000)
     ap.add_argument("--workers", default="1,2,4")
     args = ap.parse_args()
-    print(f"# {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · {platform.platform()} · {os.cpu_count()} CPUs · "
-          f"{args.reminders} due reminders")
+    print(
+        f"# {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · {platform.platform()} · {os.cpu_count()} CPUs · "
+        f"{args.reminders} due reminders"
+    )
     for workers in (int(w) for w in args.workers.split(",")):
         if args.url == "sqlite":
             tmp = tempfile.mkdtemp()
@@ -128,8 +141,10 @@ def main() -> None:
                     c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
                 admin.dispose()
         backend = "sqlite" if args.url == "sqlite" else "postgresql"
-        print(f"{backend:10s} workers={workers}  claimed={claimed}  duplicates={dups}  wall={wall:.2f}s  "
-              f"{claimed / wall:,.0f} claims/s")
+        print(
+            f"{backend:10s} workers={workers}  claimed={claimed}  duplicates={dups}  wall={wall:.2f}s  "
+            f"{claimed / wall:,.0f} claims/s"
+        )
 
 
 if __name__ == "__main__":

@@ -106,8 +106,10 @@ def apply_option(draft: EventDraft, part: str) -> None:
     elif (rule := parse_repeat(part)) is not None:
         draft.rrule = rule
     else:
-        raise EventError(f"I don't understand {part[:40]!r}: use a duration (90m), a repeat (weekly), "
-                         "'course 3', 'cap 20' or 'remind 1h,15m'.")
+        raise EventError(
+            f"I don't understand {part[:40]!r}: use a duration (90m), a repeat (weekly), "
+            "'course 3', 'cap 20' or 'remind 1h,15m'."
+        )
 
 
 def _positive_int(raw: str, what: str) -> int:
@@ -125,7 +127,9 @@ def check_start(starts_at: datetime, now: datetime) -> None:
 
 
 # ---- occurrences ----------------------------------------------------------------------------------------------
-def occurrences(event: Event, start: datetime, end: datetime, *, limit: int = MAX_OCCURRENCES) -> list[datetime]:
+def occurrences(
+    event: Event, start: datetime, end: datetime, *, limit: int = MAX_OCCURRENCES
+) -> list[datetime]:
     """UTC starts of the event's occurrences in [start, end), at most `limit`, wall-clock stable across DST."""
     if not event.rrule:
         return [event.starts_at] if start <= event.starts_at < end else []
@@ -175,8 +179,15 @@ def materialise_reminders(s: Session, event: Event, group: Group, *, now: dateti
                 continue  # e.g. the 24h reminder of a session added two hours ahead
             if crud.reminder_exists(s, event_id=event.id, occurrence_start=occ, offset_minutes=offset):
                 continue
-            crud.add_reminder(s, group_id=event.group_id, event_id=event.id, occurrence_start=occ,
-                              offset_minutes=offset, fire_at=fire_at, event_version=event.version)
+            crud.add_reminder(
+                s,
+                group_id=event.group_id,
+                event_id=event.id,
+                occurrence_start=occ,
+                offset_minutes=offset,
+                fire_at=fire_at,
+                event_version=event.version,
+            )
             created += 1
     s.flush()
     return created
@@ -197,10 +208,19 @@ def create_event(s: Session, *, group: Group, member_id: int, draft: EventDraft,
     check_start(draft.starts_at, now)
     assert group.id is not None
     event = crud.add_event(
-        s, group_id=group.id, title=draft.title, starts_at=draft.starts_at, timezone=draft.timezone,
-        duration_minutes=draft.duration_minutes, rrule=draft.rrule, course_id=draft.course_id,
-        capacity=draft.capacity, reminder_offsets=draft.reminder_offsets, created_by=member_id,
-        created_at=now, updated_at=now,
+        s,
+        group_id=group.id,
+        title=draft.title,
+        starts_at=draft.starts_at,
+        timezone=draft.timezone,
+        duration_minutes=draft.duration_minutes,
+        rrule=draft.rrule,
+        course_id=draft.course_id,
+        capacity=draft.capacity,
+        reminder_offsets=draft.reminder_offsets,
+        created_by=member_id,
+        created_at=now,
+        updated_at=now,
     )
     materialise_reminders(s, event, group, now=now)
     return event
@@ -233,9 +253,13 @@ def edit_event(s: Session, event: Event, group: Group, *, field_name: str, value
                 raise EventError("Repeat: daily, weekly, every other week, monthly, an RRULE, or none.")
             event.rrule = rule
     elif name in ("cap", "capacity"):
-        event.capacity = None if value.strip().lower() in ("none", "off") else _positive_int(value, "capacity")
+        event.capacity = (
+            None if value.strip().lower() in ("none", "off") else _positive_int(value, "capacity")
+        )
     elif name == "course":
-        event.course_id = None if value.strip().lower() in ("none", "off") else _positive_int(value, "course number")
+        event.course_id = (
+            None if value.strip().lower() in ("none", "off") else _positive_int(value, "course number")
+        )
     elif name in ("remind", "reminders"):
         event.reminder_offsets = None if value.strip().lower() == "default" else parse_offsets(value)
     else:
@@ -264,8 +288,11 @@ def cancel_event(s: Session, event: Event, *, now: datetime) -> list[int]:
     event.updated_at = now
     s.add(event)
     crud.cancel_pending_reminders(s, group_id=event.group_id, event_id=event.id)
-    return [r.member_id for r in crud.rsvps(s, group_id=event.group_id, event_id=event.id)
-            if r.status in (crud.GOING, crud.MAYBE, crud.WAITLIST)]
+    return [
+        r.member_id
+        for r in crud.rsvps(s, group_id=event.group_id, event_id=event.id)
+        if r.status in (crud.GOING, crud.MAYBE, crud.WAITLIST)
+    ]
 
 
 # ---- RSVP -----------------------------------------------------------------------------------------------------
@@ -275,7 +302,9 @@ class RsvpResult:
     promoted: list[int]  # members moved from the waitlist to going
 
 
-def set_rsvp(s: Session, *, group_id: int, event_id: int, member_id: int, choice: str, now: datetime) -> RsvpResult:
+def set_rsvp(
+    s: Session, *, group_id: int, event_id: int, member_id: int, choice: str, now: datetime
+) -> RsvpResult:
     """Record going / maybe / no. Over the cap 'going' becomes 'waitlist'; a freed seat goes to the first waiting."""
     if choice not in (crud.GOING, crud.MAYBE, crud.NOT_GOING):
         raise EventError("Unknown answer.")
@@ -296,8 +325,14 @@ def set_rsvp(s: Session, *, group_id: int, event_id: int, member_id: int, choice
         if going >= event.capacity:
             status = crud.WAITLIST
     if row is None:
-        row = Rsvp(group_id=group_id, event_id=event_id, member_id=member_id, status=status,
-                        created_at=now, updated_at=now)
+        row = Rsvp(
+            group_id=group_id,
+            event_id=event_id,
+            member_id=member_id,
+            status=status,
+            created_at=now,
+            updated_at=now,
+        )
     else:
         row.status, row.updated_at = status, now
     s.add(row)
@@ -324,6 +359,17 @@ def _fill_seats(s: Session, event: Event, *, now: datetime) -> list[int]:
 
 
 __all__ = [
-    "EventDraft", "EventError", "RsvpResult", "TimeParseError", "cancel_event", "create_event", "edit_event",
-    "extend_all", "materialise_reminders", "next_occurrence", "occurrences", "parse_add", "set_rsvp",
+    "EventDraft",
+    "EventError",
+    "RsvpResult",
+    "TimeParseError",
+    "cancel_event",
+    "create_event",
+    "edit_event",
+    "extend_all",
+    "materialise_reminders",
+    "next_occurrence",
+    "occurrences",
+    "parse_add",
+    "set_rsvp",
 ]

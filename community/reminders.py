@@ -59,9 +59,17 @@ class TickResult:
 class ReminderService:
     """Claims and sends due reminders for one process. `tick()` is what the scheduler calls."""
 
-    def __init__(self, engine: Engine, clock: Clock, push: Push, *, grace_minutes: int = 30,
-                 poll_seconds: float = 5.0, worker: str | None = None,
-                 wake_at: Callable[[datetime], None] | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        push: Push,
+        *,
+        grace_minutes: int = 30,
+        poll_seconds: float = 5.0,
+        worker: str | None = None,
+        wake_at: Callable[[datetime], None] | None = None,
+    ) -> None:
         self.engine = engine
         self.clock = clock
         self.push = push
@@ -78,8 +86,14 @@ class ReminderService:
         claimed: list[int] = []
         with session_scope(self.engine) as s:
             for rid in crud.due_reminder_ids(s, now=now, limit=CLAIM_BATCH):
-                if crud.set_status_if(s, reminder_id=rid, expect="pending", status="claimed",
-                                      claimed_by=self.worker, claimed_at=now):
+                if crud.set_status_if(
+                    s,
+                    reminder_id=rid,
+                    expect="pending",
+                    status="claimed",
+                    claimed_by=self.worker,
+                    claimed_at=now,
+                ):
                     claimed.append(rid)
         return claimed
 
@@ -116,16 +130,30 @@ class ReminderService:
             assert r is not None
             event = crud.get_event(s, group_id=r.group_id, event_id=r.event_id)
             group = crud.group_row(s, group_id=r.group_id)
-            if event is None or group is None or event.status != "scheduled" or r.event_version != event.version:
+            if (
+                event is None
+                or group is None
+                or event.status != "scheduled"
+                or r.event_version != event.version
+            ):
                 _finish(s, r, "cancelled", now)
                 return "dropped"
             late = now - r.fire_at
             if late > self.grace:
-                log.warning("reminder %s of event %s skipped: due %s, %d min late (grace %d min)", rid, event.id,
-                            r.fire_at.isoformat(), late.total_seconds() // 60, self.grace.total_seconds() // 60)
+                log.warning(
+                    "reminder %s of event %s skipped: due %s, %d min late (grace %d min)",
+                    rid,
+                    event.id,
+                    r.fire_at.isoformat(),
+                    late.total_seconds() // 60,
+                    self.grace.total_seconds() // 60,
+                )
                 _finish(s, r, "skipped", now)
                 return "skipped"
-            if self._superseded(s, r, now) or r.occurrence_start + timedelta(minutes=event.duration_minutes) < now:
+            if (
+                self._superseded(s, r, now)
+                or r.occurrence_start + timedelta(minutes=event.duration_minutes) < now
+            ):
                 log.info("reminder %s skipped: a nearer reminder of the same occurrence is due", rid)
                 _finish(s, r, "skipped", now)
                 return "skipped"
@@ -155,8 +183,9 @@ class ReminderService:
 
 
 def _finish(s, r: Reminder, status: str, now: datetime) -> None:  # type: ignore[no-untyped-def]
-    crud.set_status_if(s, reminder_id=r.id or 0, expect="claimed", status=status,
-                       sent_at=now if status == "sent" else None)
+    crud.set_status_if(
+        s, reminder_id=r.id or 0, expect="claimed", status=status, sent_at=now if status == "sent" else None
+    )
 
 
 def group_chat(group: Group) -> Chat:
@@ -177,13 +206,18 @@ def build_messages(s, event: Event, group: Group, r: Reminder, now: datetime) ->
     """The group post (listing who is going) and one direct message per going member who has not muted."""
     assert event.id is not None and group.id is not None
     going = crud.rsvps(s, group_id=group.id, event_id=event.id, status=crud.GOING)
-    people = crud.names_and_accounts(s, group_id=group.id or 0, member_ids=[g.member_id for g in going],
-                                     platform=group.platform)
+    people = crud.names_and_accounts(
+        s, group_id=group.id or 0, member_ids=[g.member_id for g in going], platform=group.platform
+    )
     when = format_when(r.occurrence_start, event.timezone)
-    head = T("⏰ Reminder: ", bold(clip(event.title, 200)), f" {until_text(r.occurrence_start, now)} ({when}).")
+    head = T(
+        "⏰ Reminder: ", bold(clip(event.title, 200)), f" {until_text(r.occurrence_start, now)} ({when})."
+    )
     names = [clip(name or "someone", 64) for _, name, _, _ in people]
     if names:
-        shown = ", ".join(names[:MAX_LISTED]) + (f" and {len(names) - MAX_LISTED} more" if len(names) > MAX_LISTED else "")
+        shown = ", ".join(names[:MAX_LISTED]) + (
+            f" and {len(names) - MAX_LISTED} more" if len(names) > MAX_LISTED else ""
+        )
         body = T(f"Going ({len(names)}): ", shown)
     else:
         body = T("Nobody has said they're going yet — ", bold("/event " + str(event.id)), " to join.")
@@ -195,11 +229,21 @@ def build_messages(s, event: Event, group: Group, r: Reminder, now: datetime) ->
     for mid, name, account, muted in people:
         if muted or account is None:
             continue
-        user = ChatUser(platform=account.platform, user_id=account.platform_user_id,
-                        display_name=name or account.display_name, username=account.username)
-        local_tz = reader_zone(zones.get(mid), event.timezone)  # a direct message reads in the member's own zone
-        text = T("⏰ ", bold(clip(event.title, 200)), f" {until_text(r.occurrence_start, now)} "
-                 f"({format_when(r.occurrence_start, local_tz)}). You said you're going.")
+        user = ChatUser(
+            platform=account.platform,
+            user_id=account.platform_user_id,
+            display_name=name or account.display_name,
+            username=account.username,
+        )
+        local_tz = reader_zone(
+            zones.get(mid), event.timezone
+        )  # a direct message reads in the member's own zone
+        text = T(
+            "⏰ ",
+            bold(clip(event.title, 200)),
+            f" {until_text(r.occurrence_start, now)} "
+            f"({format_when(r.occurrence_start, local_tz)}). You said you're going.",
+        )
         directs.append(Reply(chat=chat, text=text, direct_to=user, reply_channel_id=channel))
     return group_reply, directs
 

@@ -29,7 +29,9 @@ class TimeParseError(ValueError):
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
 _ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2}))?\s*$")
-_DAY_MONTH = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3,9})\b|\b([A-Za-z]{3,9})\s+(\d{1,2})(?:st|nd|rd|th)?\b")
+_DAY_MONTH = re.compile(
+    r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3,9})\b|\b([A-Za-z]{3,9})\s+(\d{1,2})(?:st|nd|rd|th)?\b"
+)
 
 
 def parse_when(text: str, tz: str, now: datetime) -> datetime:
@@ -54,12 +56,18 @@ def parse_when(text: str, tz: str, now: datetime) -> datetime:
         parsed = dateparser.parse(
             text,
             languages=["en", "zh", "de", "fr", "es"],
-            settings={"PREFER_DATES_FROM": "future", "RELATIVE_BASE": local_now, "RETURN_AS_TIMEZONE_AWARE": False},
+            settings={
+                "PREFER_DATES_FROM": "future",
+                "RELATIVE_BASE": local_now,
+                "RETURN_AS_TIMEZONE_AWARE": False,
+            },
         )
         local = parsed
     if local is None:
-        raise TimeParseError(f"I couldn't read {text[:80]!r} as a time. Try 'tomorrow 8pm', 'next Tue 19:30' or "
-                             "'2026-12-03 18:00'.")
+        raise TimeParseError(
+            f"I couldn't read {text[:80]!r} as a time. Try 'tomorrow 8pm', 'next Tue 19:30' or "
+            "'2026-12-03 18:00'."
+        )
     return localize(local.replace(tzinfo=None, microsecond=0), zone)
 
 
@@ -92,7 +100,20 @@ def _check_impossible_date(text: str) -> None:
 
 
 # ---- Chinese --------------------------------------------------------------------------------------------------
-_CN_NUM = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_CN_NUM = {
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+}
 _CN_WEEKDAY = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 _CN_DAY_WORDS = {"今天": 0, "今晚": 0, "明天": 1, "明晚": 1, "后天": 2, "大后天": 3}
 _CN = re.compile(
@@ -127,7 +148,9 @@ def parse_chinese(text: str, local_now: datetime) -> datetime | None:
         year = int(m.group("y") or local_now.year)
         month, dom = int(m.group("mo")), int(m.group("d"))
         if not 1 <= month <= 12 or dom > calendar.monthrange(year, month)[1]:
-            raise TimeParseError(f"There is no {dom} {calendar.month_name[month] if 1 <= month <= 12 else month}.")
+            raise TimeParseError(
+                f"There is no {dom} {calendar.month_name[month] if 1 <= month <= 12 else month}."
+            )
         day = date(year, month, dom)
         if not m.group("y") and day < local_now.date():
             day = date(year + 1, month, dom)
@@ -163,8 +186,10 @@ def parse_chinese(text: str, local_now: datetime) -> datetime | None:
 
 
 # ---- duration, repeat, offsets --------------------------------------------------------------------------------
-_DUR = re.compile(r"^\s*(?:(\d{1,3})\s*(?:h|hr|hrs|hours?|小时))?\s*(?:(\d{1,4})\s*(?:m|min|mins|minutes?|分钟?))?\s*$",
-                  re.I)
+_DUR = re.compile(
+    r"^\s*(?:(\d{1,3})\s*(?:h|hr|hrs|hours?|小时))?\s*(?:(\d{1,4})\s*(?:m|min|mins|minutes?|分钟?))?\s*$",
+    re.I,
+)
 
 
 def parse_duration(text: str) -> int | None:
@@ -186,11 +211,20 @@ def parse_duration(text: str) -> int | None:
 
 
 _REPEATS = {
-    "daily": "FREQ=DAILY", "every day": "FREQ=DAILY", "每天": "FREQ=DAILY",
-    "weekly": "FREQ=WEEKLY", "every week": "FREQ=WEEKLY", "每周": "FREQ=WEEKLY",
-    "every other week": "FREQ=WEEKLY;INTERVAL=2", "biweekly": "FREQ=WEEKLY;INTERVAL=2",
-    "fortnightly": "FREQ=WEEKLY;INTERVAL=2", "every 2 weeks": "FREQ=WEEKLY;INTERVAL=2", "隔周": "FREQ=WEEKLY;INTERVAL=2",
-    "monthly": "FREQ=MONTHLY", "every month": "FREQ=MONTHLY", "每月": "FREQ=MONTHLY",
+    "daily": "FREQ=DAILY",
+    "every day": "FREQ=DAILY",
+    "每天": "FREQ=DAILY",
+    "weekly": "FREQ=WEEKLY",
+    "every week": "FREQ=WEEKLY",
+    "每周": "FREQ=WEEKLY",
+    "every other week": "FREQ=WEEKLY;INTERVAL=2",
+    "biweekly": "FREQ=WEEKLY;INTERVAL=2",
+    "fortnightly": "FREQ=WEEKLY;INTERVAL=2",
+    "every 2 weeks": "FREQ=WEEKLY;INTERVAL=2",
+    "隔周": "FREQ=WEEKLY;INTERVAL=2",
+    "monthly": "FREQ=MONTHLY",
+    "every month": "FREQ=MONTHLY",
+    "每月": "FREQ=MONTHLY",
 }
 _ALLOWED_FREQ = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 
@@ -217,7 +251,9 @@ def validate_rrule(raw: str) -> str:
     body = raw.upper()
     parts = dict(p.split("=", 1) for p in body.split(";") if "=" in p)
     if parts.get("FREQ") not in _ALLOWED_FREQ:
-        raise TimeParseError("Repeats can be daily, weekly, every other week, monthly or yearly — not more often.")
+        raise TimeParseError(
+            "Repeats can be daily, weekly, every other week, monthly or yearly — not more often."
+        )
     if "DTSTART" in body:
         raise TimeParseError("Leave DTSTART out of the RRULE: the event's time is the start.")
     try:
@@ -241,7 +277,9 @@ def parse_offsets(text: str) -> list[int]:
     for item in items:
         m = _OFFSET.match(item)
         if not m:
-            raise TimeParseError(f"{item[:20]!r} is not a reminder time; use minutes like 15, or 15m, 2h, 1d.")
+            raise TimeParseError(
+                f"{item[:20]!r} is not a reminder time; use minutes like 15, or 15m, 2h, 1d."
+            )
         n, unit = int(m.group(1)), (m.group(2) or "m").lower()
         minutes = n * (1440 if unit.startswith("d") else 60 if unit.startswith("h") else 1)
         if not 0 <= minutes <= MAX_OFFSET_MINUTES:

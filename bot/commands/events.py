@@ -41,7 +41,9 @@ log = logging.getLogger(__name__)
 PENDING_TTL = timedelta(minutes=30)
 RSVP_CODES = {"g": crud.GOING, "m": crud.MAYBE, "n": crud.NOT_GOING}
 MAX_NAMES = 30
-USAGE = "/event add TITLE | WHEN [| 90m] [| weekly] [| course ID] [| cap N] [| remind 1h,15m] · /event ID [ics]"
+USAGE = (
+    "/event add TITLE | WHEN [| 90m] [| weekly] [| course ID] [| cap N] [| remind 1h,15m] · /event ID [ics]"
+)
 
 
 # ---- formatting -----------------------------------------------------------------------------------------------
@@ -54,8 +56,14 @@ def _offsets_label(offsets: list[int]) -> str:
 def draft_summary(d: EventDraft, offsets: list[int]) -> RichText:
     lines: list[RichText | str] = [
         T("New event: ", bold(d.title)),
-        T(format_when(d.starts_at, d.timezone), ", ", describe_rrule(d.rrule), f" · {d.duration_minutes} min"),
-        _offsets_label(offsets) + (f" · {d.capacity} seat{'s' if d.capacity != 1 else ''}" if d.capacity else "")
+        T(
+            format_when(d.starts_at, d.timezone),
+            ", ",
+            describe_rrule(d.rrule),
+            f" · {d.duration_minutes} min",
+        ),
+        _offsets_label(offsets)
+        + (f" · {d.capacity} seat{'s' if d.capacity != 1 else ''}" if d.capacity else "")
         + (f" · course #{d.course_id}" if d.course_id else ""),
         "Save it?",
     ]
@@ -77,8 +85,10 @@ def card_text(s, event: Event, group: Group, now) -> RichText:  # type: ignore[n
         if course is not None:
             lines.append(T("Course: ", bold(clip(course.title, 120)), f" (#{course.id})"))
     seat = f" of {event.capacity}" if event.capacity else ""
-    tally = (f"✅ {counts.get(crud.GOING, 0)}{seat} going · 🤔 {counts.get(crud.MAYBE, 0)} maybe · "
-             f"❌ {counts.get(crud.NOT_GOING, 0)} not going")
+    tally = (
+        f"✅ {counts.get(crud.GOING, 0)}{seat} going · 🤔 {counts.get(crud.MAYBE, 0)} maybe · "
+        f"❌ {counts.get(crud.NOT_GOING, 0)} not going"
+    )
     if counts.get(crud.WAITLIST):
         tally += f" · ⏳ {counts[crud.WAITLIST]} on the waitlist"
     lines.append(tally)
@@ -87,8 +97,13 @@ def card_text(s, event: Event, group: Group, now) -> RichText:  # type: ignore[n
 
 
 def rsvp_buttons(event_id: int) -> list[list[Button]]:
-    return [[Button("✅ Going", f"rsvp:{event_id}:g"), Button("🤔 Maybe", f"rsvp:{event_id}:m"),
-             Button("❌ Not going", f"rsvp:{event_id}:n")]]
+    return [
+        [
+            Button("✅ Going", f"rsvp:{event_id}:g"),
+            Button("🤔 Maybe", f"rsvp:{event_id}:m"),
+            Button("❌ Not going", f"rsvp:{event_id}:n"),
+        ]
+    ]
 
 
 def parse_event_id(raw: str) -> int:
@@ -108,11 +123,18 @@ async def require_admin(ctx: Context, what: str) -> None:
 
 def _users(s, group: Group, member_ids: list[int]) -> list[ChatUser]:  # type: ignore[no-untyped-def]
     out = []
-    for _mid, name, account, _muted in crud.names_and_accounts(s, group_id=group.id or 0, member_ids=member_ids,
-                                                               platform=group.platform):
+    for _mid, name, account, _muted in crud.names_and_accounts(
+        s, group_id=group.id or 0, member_ids=member_ids, platform=group.platform
+    ):
         if account is not None:
-            out.append(ChatUser(platform=account.platform, user_id=account.platform_user_id,
-                                display_name=name or account.display_name, username=account.username))
+            out.append(
+                ChatUser(
+                    platform=account.platform,
+                    user_id=account.platform_user_id,
+                    display_name=name or account.display_name,
+                    username=account.username,
+                )
+            )
     return out
 
 
@@ -129,13 +151,25 @@ async def event_add(ctx: Context, spec: str) -> Reply:
             raise UserError(str(e)) from None
         if draft.course_id is not None and course_crud.get_course(s, course_id=draft.course_id) is None:
             raise UserError(f"There is no course #{draft.course_id}. Find one with /courses.")
-        offsets = draft.reminder_offsets if draft.reminder_offsets is not None else svc.effective_offsets(
-            Event(group_id=ctx.group_id, title="", starts_at=now), group)
-        pending = crud.add_pending(s, group_id=ctx.group_id, member_id=ctx.member_id, action="event_add",
-                                   payload=draft.to_payload(), now=now, expires_at=now + PENDING_TTL)
+        offsets = (
+            draft.reminder_offsets
+            if draft.reminder_offsets is not None
+            else svc.effective_offsets(Event(group_id=ctx.group_id, title="", starts_at=now), group)
+        )
+        pending = crud.add_pending(
+            s,
+            group_id=ctx.group_id,
+            member_id=ctx.member_id,
+            action="event_add",
+            payload=draft.to_payload(),
+            now=now,
+            expires_at=now + PENDING_TTL,
+        )
         pid = pending.id
-    return ctx.reply(draft_summary(draft, offsets),
-                     buttons=[[Button("✔ Save", f"evadd:ok:{pid}"), Button("✖ Discard", f"evadd:no:{pid}")]])
+    return ctx.reply(
+        draft_summary(draft, offsets),
+        buttons=[[Button("✔ Save", f"evadd:ok:{pid}"), Button("✖ Discard", f"evadd:no:{pid}")]],
+    )
 
 
 async def confirm_add(ctx: Context, data: str) -> RichText | str:
@@ -147,7 +181,9 @@ async def confirm_add(ctx: Context, data: str) -> RichText | str:
         pending = crud.get_pending(s, group_id=ctx.group_id, pending_id=int(raw_id))
         if pending is not None and pending.member_id != ctx.member_id:
             raise UserError("Only the owner who added this event can save or discard it.")
-        taken = crud.take_pending(s, group_id=ctx.group_id, pending_id=int(raw_id), action="event_add", now=now)
+        taken = crud.take_pending(
+            s, group_id=ctx.group_id, pending_id=int(raw_id), action="event_add", now=now
+        )
         if taken is None:
             raise UserError("That confirmation was already used or has expired. Add the event again.")
         if verb == "no":
@@ -182,9 +218,16 @@ async def refresh_card(ctx: Context, event_id: int) -> None:
             return
         text = card_text(s, event, group, now)
         buttons = rsvp_buttons(event_id) if event.status == "scheduled" else []
-        channel = event.card_chat_id if event.card_chat_id and event.card_chat_id != ctx.chat.chat_id else None
-        reply = Reply(chat=ctx.chat, text=text, buttons=tuple(tuple(r) for r in buttons),
-                      edit_message_id=event.card_message_id, reply_channel_id=channel)
+        channel = (
+            event.card_chat_id if event.card_chat_id and event.card_chat_id != ctx.chat.chat_id else None
+        )
+        reply = Reply(
+            chat=ctx.chat,
+            text=text,
+            buttons=tuple(tuple(r) for r in buttons),
+            edit_message_id=event.card_message_id,
+            reply_channel_id=channel,
+        )
     await ctx.send(reply)
 
 
@@ -196,8 +239,14 @@ async def rsvp_pressed(ctx: Context, data: str) -> Reply | None:
     now = ctx.clock.now()
     with ctx.session() as s:
         try:
-            result = svc.set_rsvp(s, group_id=ctx.group_id, event_id=event_id, member_id=ctx.member_id,
-                                  choice=RSVP_CODES[code_], now=now)
+            result = svc.set_rsvp(
+                s,
+                group_id=ctx.group_id,
+                event_id=event_id,
+                member_id=ctx.member_id,
+                choice=RSVP_CODES[code_],
+                now=now,
+            )
         except EventError as e:
             raise UserError(str(e)) from None
         event = crud.get_event(s, group_id=ctx.group_id, event_id=event_id)
@@ -208,8 +257,14 @@ async def rsvp_pressed(ctx: Context, data: str) -> Reply | None:
     await refresh_card(ctx, event_id)
     await ctx.app.emit("rsvp", ctx, event_id, result.status)
     for user in promoted_users:
-        await ctx.send(Reply(chat=ctx.chat, text=T("🎉 A seat freed up: you're now going to ", bold(title), "."),
-                             direct_to=user, reply_channel_id=ctx.event.reply_channel_id))
+        await ctx.send(
+            Reply(
+                chat=ctx.chat,
+                text=T("🎉 A seat freed up: you're now going to ", bold(title), "."),
+                direct_to=user,
+                reply_channel_id=ctx.event.reply_channel_id,
+            )
+        )
     answer = {
         crud.GOING: T("You're going to ", bold(title), "."),
         crud.MAYBE: T("Marked as maybe for ", bold(title), "."),
@@ -228,8 +283,12 @@ async def event_details(ctx: Context, event_id: int) -> RichText:
             raise UserError(f"There is no event #{event_id} in this group. See /events.")
         lines: list[RichText | str] = [card_text(s, event, group, now)]
         for status, label in ((crud.GOING, "Going"), (crud.MAYBE, "Maybe"), (crud.WAITLIST, "Waitlist")):
-            ids = [r.member_id for r in crud.rsvps(s, group_id=ctx.group_id, event_id=event_id, status=status)]
-            people = crud.names_and_accounts(s, group_id=ctx.group_id, member_ids=ids, platform=group.platform)
+            ids = [
+                r.member_id for r in crud.rsvps(s, group_id=ctx.group_id, event_id=event_id, status=status)
+            ]
+            people = crud.names_and_accounts(
+                s, group_id=ctx.group_id, member_ids=ids, platform=group.platform
+            )
             if people:
                 names = [clip(n or "someone", 64) for _, n, _, _ in people]
                 more = f" and {len(names) - MAX_NAMES} more" if len(names) > MAX_NAMES else ""
@@ -247,8 +306,10 @@ async def event_ics_reply(ctx: Context, event_id: int) -> Reply:
             raise UserError(f"There is no event #{event_id} in this group. See /events.")
         data = event_ics(event, now=ctx.clock.now(), group_title=group.title)
         name, title = ics_filename(event), clip(event.title, 200)
-    return ctx.reply(T("Calendar file for ", bold(title), ": import it into your calendar app."),
-                     attachment=Attachment(name, data, "text/calendar"))
+    return ctx.reply(
+        T("Calendar file for ", bold(title), ": import it into your calendar app."),
+        attachment=Attachment(name, data, "text/calendar"),
+    )
 
 
 async def event_cancel(ctx: Context, event_id: int) -> RichText:
@@ -267,10 +328,20 @@ async def event_cancel(ctx: Context, event_id: int) -> RichText:
         title, when = clip(event.title, 200), format_when(event.starts_at, event.timezone)
     await refresh_card(ctx, event_id)
     for user in users:
-        await ctx.send(Reply(chat=ctx.chat, text=T("❌ ", bold(title), f" ({when}) was cancelled."),
-                             direct_to=user, reply_channel_id=ctx.event.reply_channel_id))
-    return T("Cancelled ", bold(title), f". I told {len(users)} member{'s' if len(users) != 1 else ''} who had "
-             "answered; no reminders will be sent.")
+        await ctx.send(
+            Reply(
+                chat=ctx.chat,
+                text=T("❌ ", bold(title), f" ({when}) was cancelled."),
+                direct_to=user,
+                reply_channel_id=ctx.event.reply_channel_id,
+            )
+        )
+    return T(
+        "Cancelled ",
+        bold(title),
+        f". I told {len(users)} member{'s' if len(users) != 1 else ''} who had "
+        "answered; no reminders will be sent.",
+    )
 
 
 async def event_edit(ctx: Context, event_id: int, field_name: str, value: str) -> RichText:
@@ -282,22 +353,33 @@ async def event_edit(ctx: Context, event_id: int, field_name: str, value: str) -
         if event is None or group is None:
             raise UserError(f"There is no event #{event_id} in this group.")
         old_start = event.starts_at
-        if field_name.lower() == "course" and value.strip().isdigit() and course_crud.get_course(
-                s, course_id=int(value.strip())) is None:
+        if (
+            field_name.lower() == "course"
+            and value.strip().isdigit()
+            and course_crud.get_course(s, course_id=int(value.strip())) is None
+        ):
             raise UserError(f"There is no course #{clip(value, 12)}.")
         try:
             svc.edit_event(s, event, group, field_name=field_name, value=value, now=now)
         except (EventError, TimeParseError) as e:
             raise UserError(f"{e} Nothing was changed.") from None
         moved = event.starts_at != old_start
-        going = [r.member_id for r in crud.rsvps(s, group_id=ctx.group_id, event_id=event_id, status=crud.GOING)]
+        going = [
+            r.member_id for r in crud.rsvps(s, group_id=ctx.group_id, event_id=event_id, status=crud.GOING)
+        ]
         users = _users(s, group, going) if moved else []
         summary = card_text(s, event, group, now)
         title, when = clip(event.title, 200), format_when(event.starts_at, event.timezone)
     await refresh_card(ctx, event_id)
     for user in users:
-        await ctx.send(Reply(chat=ctx.chat, text=T("🕑 ", bold(title), f" moved to {when}."), direct_to=user,
-                             reply_channel_id=ctx.event.reply_channel_id))
+        await ctx.send(
+            Reply(
+                chat=ctx.chat,
+                text=T("🕑 ", bold(title), f" moved to {when}."),
+                direct_to=user,
+                reply_channel_id=ctx.event.reply_channel_id,
+            )
+        )
     return T("Updated.\n", summary)
 
 
@@ -319,8 +401,14 @@ async def events_list(ctx: Context) -> RichText:
     rows.sort(key=lambda r: r[0])
     lines: list[RichText | str] = [T(bold("Upcoming sessions"), f" (times in {tz})")]
     for nxt, event, going in rows[:15]:
-        lines.append(T(f"#{event.id} ", bold(clip(event.title, 80)), f" — {format_when(nxt, tz)}"
-                       f"{' · ' + describe_rrule(event.rrule) if event.rrule else ''} · {going} going"))
+        lines.append(
+            T(
+                f"#{event.id} ",
+                bold(clip(event.title, 80)),
+                f" — {format_when(nxt, tz)}"
+                f"{' · ' + describe_rrule(event.rrule) if event.rrule else ''} · {going} going",
+            )
+        )
     if len(rows) > 15:
         lines.append(f"…and {len(rows) - 15} more.")
     lines.append(T("Details: ", code("/event ID"), " · calendar: ", code("/event ID ics")))
@@ -375,7 +463,10 @@ async def set_group_reminders(ctx: Context, value: str) -> RichText:
                 offsets = parse_offsets(value)
             except TimeParseError as e:
                 raise UserError(str(e)) from None
-        group.settings = {**group.settings, "reminder_offsets": offsets}  # reassign: JSON mutation isn't tracked
+        group.settings = {
+            **group.settings,
+            "reminder_offsets": offsets,
+        }  # reassign: JSON mutation isn't tracked
         s.add(group)
         s.flush()
         for event in crud.scheduled_events(s, group_id=ctx.group_id):
@@ -404,28 +495,49 @@ async def reminders_cmd(ctx: Context) -> RichText:
         s.add(membership)
         muted = membership.reminders_muted
     if muted:
-        return T("Your event reminders are ", bold("off"), " in this group. Turn them on with ",
-                 code("/reminders on"), ".")
+        return T(
+            "Your event reminders are ",
+            bold("off"),
+            " in this group. Turn them on with ",
+            code("/reminders on"),
+            ".",
+        )
     return T("Your event reminders are ", bold("on"), ": I message you before sessions you're going to.")
 
 
 # ---- wiring ---------------------------------------------------------------------------------------------------
 def register(app: CohortApp) -> None:
     d = app.dispatcher
-    d.command("event", help="a live session: details, calendar file; owners add, edit, cancel", usage=USAGE,
-              category="Events", args=(ArgSpec("what", "ID, 'ID ics', or add/edit/cancel/remind …", kind="text"),))(
-        event_cmd)
+    d.command(
+        "event",
+        help="a live session: details, calendar file; owners add, edit, cancel",
+        usage=USAGE,
+        category="Events",
+        args=(ArgSpec("what", "ID, 'ID ics', or add/edit/cancel/remind …", kind="text"),),
+    )(event_cmd)
     d.command("events", help="upcoming live sessions", usage="/events", category="Events")(events_list)
-    d.command("reminders", help="turn your event reminders on or off", usage="/reminders [on|off]",
-              category="Events", args=(ArgSpec("state", "on or off", choices=("on", "off")),))(reminders_cmd)
+    d.command(
+        "reminders",
+        help="turn your event reminders on or off",
+        usage="/reminders [on|off]",
+        category="Events",
+        args=(ArgSpec("state", "on or off", choices=("on", "off")),),
+    )(reminders_cmd)
     d.button("evadd")(confirm_add)
     d.button("rsvp")(rsvp_pressed)
     app.owner_button_namespaces.add("evadd")
-    register_setting("reminders", set_group_reminders, "default reminder times before events, in minutes",
-                     show=_show_reminders)
+    register_setting(
+        "reminders",
+        set_group_reminders,
+        "default reminder times before events, in minutes",
+        show=_show_reminders,
+    )
 
     service = ReminderService(
-        app.engine, app.clock, app.push, grace_minutes=app.settings.reminder_grace_minutes,
+        app.engine,
+        app.clock,
+        app.push,
+        grace_minutes=app.settings.reminder_grace_minutes,
         poll_seconds=float(os.environ.get("COHORT_REMINDER_POLL_SECONDS", "5") or 5),
     )
     app.services["reminders"] = service

@@ -55,7 +55,9 @@ class SettingSpec:
 _REGISTRY: dict[str, SettingSpec] = {}
 
 
-def register_setting(name: str, handler: SettingHandler, help: str, *, show: SettingShow | None = None) -> None:
+def register_setting(
+    name: str, handler: SettingHandler, help: str, *, show: SettingShow | None = None
+) -> None:
     """Add (or replace) `/settings <name> <value>`. See the module docstring for the contract."""
     key = name.strip().lower()
     if not key.isidentifier() or len(key) > 32:
@@ -84,8 +86,10 @@ async def _set_timezone(ctx: Context, value: str) -> RichText:
         raise UsageError("Name a time zone, e.g. Asia/Shanghai or Europe/Berlin.")
     tz = valid_timezone(value)
     if tz is None:
-        raise UserError(f"I don't know the time zone {clip(value.strip(), 64)!r}. Use an IANA name such as "
-                        "Asia/Shanghai, Europe/Berlin or America/New_York.")
+        raise UserError(
+            f"I don't know the time zone {clip(value.strip(), 64)!r}. Use an IANA name such as "
+            "Asia/Shanghai, Europe/Berlin or America/New_York."
+        )
     with ctx.session() as s:
         group = s.get(Group, ctx.group_id)
         assert group is not None
@@ -94,8 +98,12 @@ async def _set_timezone(ctx: Context, value: str) -> RichText:
     return T("This group's time zone is now ", bold(tz), ". Event times are read in it.")
 
 
-register_setting("timezone", _set_timezone, "the group's time zone (IANA name, e.g. Asia/Shanghai)",
-                 show=lambda group: group.timezone)
+register_setting(
+    "timezone",
+    _set_timezone,
+    "the group's time zone (IANA name, e.g. Asia/Shanghai)",
+    show=lambda group: group.timezone,
+)
 
 
 def register(app: CohortApp) -> None:

@@ -148,7 +148,11 @@ def drop_pending_reminders(s: Session, *, group_id: int, event_id: int) -> int:
 def cancel_pending_reminders(s: Session, *, group_id: int, event_id: int) -> int:
     res = s.exec(
         update(Reminder)
-        .where(col(Reminder.group_id) == group_id, col(Reminder.event_id) == event_id, col(Reminder.status) == "pending")
+        .where(
+            col(Reminder.group_id) == group_id,
+            col(Reminder.event_id) == event_id,
+            col(Reminder.status) == "pending",
+        )
         .values(status="cancelled")
     )
     return int(res.rowcount or 0)
@@ -190,19 +194,41 @@ def group_row(s: Session, *, group_id: int) -> Group | None:
 
 
 # ---- pending confirmations ------------------------------------------------------------------------------------
-def add_pending(s: Session, *, group_id: int, member_id: int, action: str, payload: dict[str, Any],
-                now: datetime, expires_at: datetime) -> PendingAction:
-    p = PendingAction(group_id=group_id, member_id=member_id, action=action, payload=payload, created_at=now,
-                      expires_at=expires_at)
+def add_pending(
+    s: Session,
+    *,
+    group_id: int,
+    member_id: int,
+    action: str,
+    payload: dict[str, Any],
+    now: datetime,
+    expires_at: datetime,
+) -> PendingAction:
+    p = PendingAction(
+        group_id=group_id,
+        member_id=member_id,
+        action=action,
+        payload=payload,
+        created_at=now,
+        expires_at=expires_at,
+    )
     s.add(p)
     s.flush()
     return p
 
 
-def take_pending(s: Session, *, group_id: int, pending_id: int, action: str, now: datetime) -> PendingAction | None:
+def take_pending(
+    s: Session, *, group_id: int, pending_id: int, action: str, now: datetime
+) -> PendingAction | None:
     """Mark a pending action used, once: None when missing, of another group, expired or already used."""
     p = s.get(PendingAction, pending_id)
-    if p is None or p.group_id != group_id or p.action != action or p.used_at is not None or p.expires_at <= now:
+    if (
+        p is None
+        or p.group_id != group_id
+        or p.action != action
+        or p.used_at is not None
+        or p.expires_at <= now
+    ):
         return None
     res = s.exec(
         update(PendingAction)

@@ -24,8 +24,12 @@ class PrintingAdapter:
 
     async def send(self, reply: Reply) -> SentMessage:
         self.count += 1
-        print(json.dumps({"pid": os.getpid(), "text": reply.rich.to_plain(), "direct": reply.direct_to is not None}),
-              flush=True)
+        print(
+            json.dumps(
+                {"pid": os.getpid(), "text": reply.rich.to_plain(), "direct": reply.direct_to is not None}
+            ),
+            flush=True,
+        )
         return SentMessage(chat=reply.chat, message_id=f"{os.getpid()}-{self.count}")
 
     async def is_admin(self, chat: Chat, user: ChatUser) -> bool | None:

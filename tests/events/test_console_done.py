@@ -59,11 +59,23 @@ class Lines:
 
 
 def cohort_chat(tmp: Path, linger: float, stdin: int) -> subprocess.Popen[str]:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'cohort.db'}", "COHORT_DATA_DIR": str(tmp),
-           "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp / 'cohort.db'}",
+        "COHORT_DATA_DIR": str(tmp),
+        "PYTHONPATH": str(ROOT),
+        "PYTHONUNBUFFERED": "1",
+    }
     env.pop("COHORT_REMINDER_POLL_SECONDS", None)  # the default poll, as a user would run it
-    return subprocess.Popen([sys.executable, "-m", "bot.cli", "chat", "--linger", str(linger)], cwd=ROOT, env=env,
-                            stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "chat", "--linger", str(linger)],
+        cwd=ROOT,
+        env=env,
+        stdin=stdin,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
 
 
 @pytest.mark.slow
@@ -93,7 +105,9 @@ def test_reminder_survives_kill_and_restart(tmp_path: Path) -> None:
         out2 = Lines(second)
         readers.append(out2)
         fired = out2.wait_for("Reminder:", timeout=60)
-        time.sleep(max(0.0, created + 45 - time.monotonic()))  # long enough to see a duplicate if there were one
+        time.sleep(
+            max(0.0, created + 45 - time.monotonic())
+        )  # long enough to see a duplicate if there were one
         second.send_signal(signal.SIGTERM)
         second.wait(timeout=15)
         lines = out2.drain()

@@ -92,8 +92,12 @@ async def test_bad_input_gets_clear_answers_and_stores_nothing(bot: TestBot, own
 
 async def test_non_owner_cannot_add_edit_or_cancel(bot: TestBot, add_event: AddEvent) -> None:
     event_id = await add_event("Study hall | tomorrow 20:00")
-    for text in ("/event add Mine | tomorrow 8pm", f"/event cancel {event_id}", f"/event edit {event_id} title X",
-                 f"/event remind {event_id} 1m"):
+    for text in (
+        "/event add Mine | tomorrow 8pm",
+        f"/event cancel {event_id}",
+        f"/event edit {event_id} title X",
+        f"/event remind {event_id} 1m",
+    ):
         assert "for group owners and admins" in await bot.text("bob", text)
     [event] = events_in_store(bot.app)
     assert event.status == "scheduled" and event.title == "Study hall" and event.version == 1
@@ -115,7 +119,9 @@ async def test_rsvp_counts_update_in_place_and_waitlist_moves_up(bot: TestBot, a
     assert edit and "1 of 2 going" in edit[0].rich.to_plain()
     await bot.press("bob", f"rsvp:{event_id}:g")
     out = await bot.press("carol", f"rsvp:{event_id}:g")
-    assert "waitlist" in out[-1].rich.to_plain() and out[-1].direct_to and out[-1].direct_to.user_id == "carol"
+    assert (
+        "waitlist" in out[-1].rich.to_plain() and out[-1].direct_to and out[-1].direct_to.user_id == "carol"
+    )
     out = await bot.press("dave", f"rsvp:{event_id}:g")
     assert "2 on the waitlist" in [r for r in out if r.edit_message_id == card_id][0].rich.to_plain()
     # alice drops: carol (first on the waitlist) moves up and is told directly; dave still waits
@@ -148,7 +154,9 @@ async def test_cancel_notifies_and_refuses_rsvp(bot: TestBot, add_event: AddEven
     assert "No upcoming sessions" in await bot.text("alice", "/events")
 
 
-async def test_edit_bumps_version_and_rebuilds_reminders(bot: TestBot, add_event: AddEvent, owner: str) -> None:
+async def test_edit_bumps_version_and_rebuilds_reminders(
+    bot: TestBot, add_event: AddEvent, owner: str
+) -> None:
     event_id = await add_event("Hall | 2026-11-30 18:00")
     before = reminders_of(bot.app, event_id)
     assert [r.offset_minutes for r in before] == [1440, 15]

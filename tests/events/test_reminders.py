@@ -35,11 +35,15 @@ def reminders(bot: TestBot, event_id: int | None = None) -> list[Reminder]:
 
 
 def pushed_since(bot: TestBot, start: int) -> list[str]:
-    return [("DM " + r.direct_to.user_id + ": " if r.direct_to else "GROUP: ") + r.rich.to_plain()
-            for r in bot.adapter.sent[start:]]
+    return [
+        ("DM " + r.direct_to.user_id + ": " if r.direct_to else "GROUP: ") + r.rich.to_plain()
+        for r in bot.adapter.sent[start:]
+    ]
 
 
-async def test_fires_once_to_group_and_going_members(bot: TestBot, clock: FakeClock, add_event: AddEvent) -> None:
+async def test_fires_once_to_group_and_going_members(
+    bot: TestBot, clock: FakeClock, add_event: AddEvent
+) -> None:
     event_id = await add_event("Study hall | 2026-11-27 14:00")  # two hours ahead: the 24h one is never made
     assert [r.offset_minutes for r in reminders(bot, event_id)] == [15]
     for who, code in (("alice", "g"), ("bob", "g"), ("carol", "m"), ("dave", "g")):
@@ -60,14 +64,18 @@ async def test_fires_once_to_group_and_going_members(bot: TestBot, clock: FakeCl
     assert len(group) == 1 and "starts in 15 min" in group[0] and "Going (3): alice, bob, dave" in group[0]
     assert sorted(t.split(":")[0] for t in out if t.startswith("DM")) == ["DM alice", "DM bob"]  # dave muted
     assert "14:00 UTC" in next(t for t in out if t.startswith("DM alice"))
-    assert "Fri 27 Nov 2026, 23:00 Asia/Tokyo" in next(t for t in out if t.startswith("DM bob"))  # bob's own zone
+    assert "Fri 27 Nov 2026, 23:00 Asia/Tokyo" in next(
+        t for t in out if t.startswith("DM bob")
+    )  # bob's own zone
     clock.advance(minutes=1)
     assert (await service(bot).tick()).sent == []
     assert len(bot.adapter.sent) == start + len(out)
     assert reminders(bot, event_id)[0].status == "sent"
 
 
-async def test_late_inside_grace_fires_without_apology(bot: TestBot, clock: FakeClock, add_event: AddEvent) -> None:
+async def test_late_inside_grace_fires_without_apology(
+    bot: TestBot, clock: FakeClock, add_event: AddEvent
+) -> None:
     event_id = await add_event("Hall | 2026-11-27 14:00 | 2h")
     clock.set(datetime(2026, 11, 27, 14, 5, tzinfo=UTC))  # down from 13:40 to 14:05: 20 min late
     start = len(bot.adapter.sent)
@@ -77,9 +85,12 @@ async def test_late_inside_grace_fires_without_apology(bot: TestBot, clock: Fake
     assert reminders(bot, event_id)[0].status == "sent"
 
 
-async def test_past_grace_is_skipped_and_logged(bot: TestBot, clock: FakeClock, add_event: AddEvent,
-                                                caplog: pytest.LogCaptureFixture) -> None:
-    event_id = await add_event("Hall | 2026-11-28 14:00 | 2h")  # 24h reminder at 14:00 today, 15m at 13:45 tomorrow
+async def test_past_grace_is_skipped_and_logged(
+    bot: TestBot, clock: FakeClock, add_event: AddEvent, caplog: pytest.LogCaptureFixture
+) -> None:
+    event_id = await add_event(
+        "Hall | 2026-11-28 14:00 | 2h"
+    )  # 24h reminder at 14:00 today, 15m at 13:45 tomorrow
     clock.set(datetime(2026, 11, 27, 14, 31, tzinfo=UTC))  # 31 min after the 24h reminder, grace is 30
     start = len(bot.adapter.sent)
     with caplog.at_level(logging.WARNING, logger="community.reminders"):
@@ -93,8 +104,9 @@ async def test_past_grace_is_skipped_and_logged(bot: TestBot, clock: FakeClock, 
     assert len((await service(bot).tick()).sent) == 1
 
 
-async def test_several_due_after_downtime_send_only_the_nearest(bot: TestBot, clock: FakeClock,
-                                                               add_event: AddEvent) -> None:
+async def test_several_due_after_downtime_send_only_the_nearest(
+    bot: TestBot, clock: FakeClock, add_event: AddEvent
+) -> None:
     event_id = await add_event("Hall | 2026-11-27 15:00 | remind 30m,15m")
     clock.set(datetime(2026, 11, 27, 14, 46, tzinfo=UTC))  # both due, both inside the grace window
     start = len(bot.adapter.sent)
@@ -104,8 +116,9 @@ async def test_several_due_after_downtime_send_only_the_nearest(bot: TestBot, cl
     assert {r.offset_minutes: r.status for r in reminders(bot, event_id)} == {30: "skipped", 15: "sent"}
 
 
-async def test_cancelled_or_edited_event_sends_no_stale_reminder(bot: TestBot, clock: FakeClock, owner: str,
-                                                                add_event: AddEvent) -> None:
+async def test_cancelled_or_edited_event_sends_no_stale_reminder(
+    bot: TestBot, clock: FakeClock, owner: str, add_event: AddEvent
+) -> None:
     cancelled = await add_event("Gone | 2026-11-27 14:00")
     moved = await add_event("Moved | 2026-11-27 14:00")
     await bot.say(owner, f"/event cancel {cancelled}")
@@ -119,8 +132,9 @@ async def test_cancelled_or_edited_event_sends_no_stale_reminder(bot: TestBot, c
     assert "Moved" in pushed_since(bot, start)[0]
 
 
-async def test_claimed_then_edited_is_dropped(bot: TestBot, clock: FakeClock, owner: str,
-                                              add_event: AddEvent) -> None:
+async def test_claimed_then_edited_is_dropped(
+    bot: TestBot, clock: FakeClock, owner: str, add_event: AddEvent
+) -> None:
     """A process that claimed a reminder just before an edit must not send the old time."""
     event_id = await add_event("Race | 2026-11-27 14:00")
     clock.set(datetime(2026, 11, 27, 13, 45, tzinfo=UTC))
@@ -132,8 +146,9 @@ async def test_claimed_then_edited_is_dropped(bot: TestBot, clock: FakeClock, ow
     assert pushed_since(bot, start) == []
 
 
-async def test_unbounded_series_is_materialised_in_a_window(bot: TestBot, clock: FakeClock,
-                                                           add_event: AddEvent) -> None:
+async def test_unbounded_series_is_materialised_in_a_window(
+    bot: TestBot, clock: FakeClock, add_event: AddEvent
+) -> None:
     event_id = await add_event("Daily standup | 2026-11-28 09:00 | daily")
     rows = reminders(bot, event_id)
     assert 0 < len(rows) <= MAX_OCCURRENCES * 2
@@ -151,18 +166,36 @@ async def test_unbounded_series_is_materialised_in_a_window(bot: TestBot, clock:
     ("tz", "start", "expected_utc"),
     [
         # Berlin leaves CET for CEST on 29 March 2026: 19:00 local is 18:00 UTC, then 17:00 UTC.
-        ("Europe/Berlin", "2026-03-19 19:00",
-         [datetime(2026, 3, 19, 18, tzinfo=UTC), datetime(2026, 3, 26, 18, tzinfo=UTC),
-          datetime(2026, 4, 2, 17, tzinfo=UTC)]),
+        (
+            "Europe/Berlin",
+            "2026-03-19 19:00",
+            [
+                datetime(2026, 3, 19, 18, tzinfo=UTC),
+                datetime(2026, 3, 26, 18, tzinfo=UTC),
+                datetime(2026, 4, 2, 17, tzinfo=UTC),
+            ],
+        ),
         # New York leaves EDT on 1 November 2026: 19:00 local is 23:00 UTC, then 00:00 UTC the next day.
-        ("America/New_York", "2026-10-22 19:00",
-         [datetime(2026, 10, 22, 23, tzinfo=UTC), datetime(2026, 10, 29, 23, tzinfo=UTC),
-          datetime(2026, 11, 6, 0, tzinfo=UTC)]),
+        (
+            "America/New_York",
+            "2026-10-22 19:00",
+            [
+                datetime(2026, 10, 22, 23, tzinfo=UTC),
+                datetime(2026, 10, 29, 23, tzinfo=UTC),
+                datetime(2026, 11, 6, 0, tzinfo=UTC),
+            ],
+        ),
     ],
 )
-async def test_weekly_series_keeps_wall_clock_across_dst(bot: TestBot, clock: FakeClock, owner: str,
-                                                         add_event: AddEvent, tz: str, start: str,
-                                                         expected_utc: list[datetime]) -> None:
+async def test_weekly_series_keeps_wall_clock_across_dst(
+    bot: TestBot,
+    clock: FakeClock,
+    owner: str,
+    add_event: AddEvent,
+    tz: str,
+    start: str,
+    expected_utc: list[datetime],
+) -> None:
     clock.set(datetime.fromisoformat(start[:10]).replace(tzinfo=UTC) - timedelta(days=2))
     await bot.say(owner, f"/settings timezone {tz}")
     event_id = await add_event(f"Weekly | {start} | weekly | remind 15m")
@@ -174,8 +207,9 @@ async def test_weekly_series_keeps_wall_clock_across_dst(bot: TestBot, clock: Fa
     assert "19:00 " + tz in bot.adapter.sent[-1].rich.to_plain()
 
 
-async def test_claim_is_exclusive_between_two_workers(backend: str, bot: TestBot, clock: FakeClock,
-                                                      add_event: AddEvent) -> None:
+async def test_claim_is_exclusive_between_two_workers(
+    backend: str, bot: TestBot, clock: FakeClock, add_event: AddEvent
+) -> None:
     """Two services (two 'processes') on one database: each reminder is claimed by exactly one."""
     for i in range(6):
         await add_event(f"Hall {i} | 2026-11-27 14:00 | remind 15m")

@@ -28,8 +28,9 @@ ROOT = Path(__file__).resolve().parents[2]
 POLL = 0.1
 
 
-def make_event(engine: Engine, *, title: str, starts_at: datetime, offset: int, created: datetime,
-               chat_id: str = "g1") -> None:
+def make_event(
+    engine: Engine, *, title: str, starts_at: datetime, offset: int, created: datetime, chat_id: str = "g1"
+) -> None:
     """Store an event (as a confirmed /event add would) whose reminder is `offset` minutes before the start."""
     with db.session_scope(engine) as s:
         group = crud.get_or_create_group(s, platform="test", chat_id=chat_id)
@@ -79,8 +80,13 @@ async def test_restart_before_the_time_fires_once(settings: Settings, engine: En
 async def test_downtime_inside_grace_fires_late_once(settings: Settings, engine: Engine) -> None:
     now = datetime.now(UTC)
     # due 5 minutes ago, while the bot was down
-    make_event(engine, title="Downtime hall", starts_at=now + timedelta(minutes=10), offset=15,
-               created=now - timedelta(hours=1))
+    make_event(
+        engine,
+        title="Downtime hall",
+        starts_at=now + timedelta(minutes=10),
+        offset=15,
+        created=now - timedelta(hours=1),
+    )
     app, bot = real_app(settings, engine)
     await app.start()
     try:
@@ -93,11 +99,17 @@ async def test_downtime_inside_grace_fires_late_once(settings: Settings, engine:
     assert "sorry" not in texts[0].lower() and "late" not in texts[0].lower()
 
 
-async def test_downtime_beyond_grace_is_skipped_and_logged(settings: Settings, engine: Engine,
-                                                           caplog: pytest.LogCaptureFixture) -> None:
+async def test_downtime_beyond_grace_is_skipped_and_logged(
+    settings: Settings, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
     now = datetime.now(UTC)
-    make_event(engine, title="Stale hall", starts_at=now + timedelta(minutes=20), offset=60,
-               created=now - timedelta(hours=2))  # due 40 minutes ago; grace is 30
+    make_event(
+        engine,
+        title="Stale hall",
+        starts_at=now + timedelta(minutes=20),
+        offset=60,
+        created=now - timedelta(hours=2),
+    )  # due 40 minutes ago; grace is 30
     app, bot = real_app(settings, engine)
     with caplog.at_level(logging.WARNING, logger="community.reminders"):
         await app.start()
@@ -119,19 +131,38 @@ async def test_two_processes_deliver_each_reminder_exactly_once(backend: str, en
     # wave 0: already due when the processes start (both see them on their first poll)
     for i in range(10):
         titles.append(f"due-{i}")
-        make_event(engine, title=titles[-1], starts_at=now + timedelta(seconds=59), offset=1,
-                   created=now - timedelta(seconds=10))
+        make_event(
+            engine,
+            title=titles[-1],
+            starts_at=now + timedelta(seconds=59),
+            offset=1,
+            created=now - timedelta(seconds=10),
+        )
     env = {**os.environ, "COHORT_REMINDER_POLL_SECONDS": "0.05", "PYTHONPATH": str(ROOT)}
-    procs = [subprocess.Popen([sys.executable, "-m", "tests.events.race_worker", url, "7"], cwd=ROOT, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.events.race_worker", url, "7"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     try:
         # waves 1 and 2: due at the same instants for both processes, while they run
         t0 = datetime.now(UTC)
         for wave, delay in ((1, 3.5), (2, 4.5)):
             for i in range(15):
                 titles.append(f"wave{wave}-{i}")
-                make_event(engine, title=titles[-1], starts_at=t0 + timedelta(seconds=60 + delay), offset=1,
-                           created=t0)
+                make_event(
+                    engine,
+                    title=titles[-1],
+                    starts_at=t0 + timedelta(seconds=60 + delay),
+                    offset=1,
+                    created=t0,
+                )
         outputs = [p.communicate(timeout=40) for p in procs]
     finally:
         for p in procs:

@@ -34,7 +34,10 @@ async def test_bad_timezone_and_unknown_setting(bot: TestBot) -> None:
 async def test_other_module_can_register(bot: TestBot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import bot.commands.settings as settings_mod
 
-    monkeypatch.setattr(settings_mod, "_REGISTRY", dict(settings_mod._REGISTRY))  # keep the probe out of others
+    monkeypatch.setattr(
+        settings_mod, "_REGISTRY", dict(settings_mod._REGISTRY)
+    )  # keep the probe out of others
+
     async def handler(ctx, value: str) -> str:  # type: ignore[no-untyped-def]
         with ctx.session() as s:
             g = s.get(Group, ctx.group_id)

@@ -39,9 +39,15 @@ def test_when_in_group_zone(text: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("2026-02-31 18:00", "no 31 February"), ("February 30", "no 30 February"), ("2月30日", "no 30 February"),
-     ("2026-13-01", "no month 13"), ("the day after never", "couldn't read"), ("", "Say when"),
-     ("x" * 200, "too long")],
+    [
+        ("2026-02-31 18:00", "no 31 February"),
+        ("February 30", "no 30 February"),
+        ("2月30日", "no 30 February"),
+        ("2026-13-01", "no month 13"),
+        ("the day after never", "couldn't read"),
+        ("", "Say when"),
+        ("x" * 200, "too long"),
+    ],
 )
 def test_when_refusals(text: str, message: str) -> None:
     with pytest.raises(TimeParseError, match=message):
@@ -55,13 +61,24 @@ def test_spring_forward_gap_moves_forward() -> None:
 
 
 def test_duration_repeat_offsets() -> None:
-    assert [parse_duration(x) for x in ("90m", "1h30m", "2 hours", "1.5h", "weekly")] == [90, 90, 120, 90, None]
+    assert [parse_duration(x) for x in ("90m", "1h30m", "2 hours", "1.5h", "weekly")] == [
+        90,
+        90,
+        120,
+        90,
+        None,
+    ]
     with pytest.raises(TimeParseError):
         parse_duration("0m")
     assert parse_repeat("every other week") == "FREQ=WEEKLY;INTERVAL=2"
     assert parse_repeat("RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=5") == "FREQ=WEEKLY;BYDAY=TU;COUNT=5"
     assert parse_repeat("每周") == "FREQ=WEEKLY" and parse_repeat("90m") is None
-    for bad in ("FREQ=HOURLY", "FREQ=WEEKLY;DTSTART=20260101T000000", "FREQ=WEEKLY;BYDAY=ZZ", "FREQ=DAILY;<b>"):
+    for bad in (
+        "FREQ=HOURLY",
+        "FREQ=WEEKLY;DTSTART=20260101T000000",
+        "FREQ=WEEKLY;BYDAY=ZZ",
+        "FREQ=DAILY;<b>",
+    ):
         with pytest.raises(TimeParseError):
             parse_repeat(bad)
     assert parse_offsets("1440,15") == [1440, 15] and parse_offsets("24h, 15m") == [1440, 15]
