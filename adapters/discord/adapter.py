@@ -360,7 +360,9 @@ class DiscordAdapter:
         direct = reply.direct_to
         if pending is not None and (direct is None or direct.user_id == pending.user_id):
             # A private answer to the invoker of a slash command is an ephemeral response: only they see it.
-            return await self._send_interaction(pending, reply, ephemeral=direct is not None)
+            sent = await self._send_interaction(pending, reply, ephemeral=direct is not None)
+            if sent is not None:
+                return sent
         if direct is not None and direct.user_id.isdigit():
             try:
                 dm = await client.create_dm(discord.Object(int(direct.user_id)))
@@ -374,7 +376,7 @@ class DiscordAdapter:
             return None
         channel = client.get_partial_messageable(int(channel_id))
         mention = direct.user_id if direct is not None and direct.user_id.isdigit() else None
-        last = await self._send_parts(channel, reply, mention=mention, reference=True)
+        last = await self._send_parts(channel, reply, mention=mention, reference=pending is None)
         return SentMessage(chat=reply.chat, message_id=str(last.id), direct=False)
 
     def _parts(self, reply: Reply, prefix: str = "") -> list[str]:
@@ -429,11 +431,15 @@ class DiscordAdapter:
 
     async def _send_interaction(
         self, pending: _PendingInteraction, reply: Reply, *, ephemeral: bool
-    ) -> SentMessage:
+    ) -> SentMessage | None:
+        """None when a private answer cannot be ephemeral here (the caller sends it as a DM instead)."""
         interaction = pending.interaction
         parts = self._parts(reply)
         message_id = str(interaction.id)
         async with pending.lock:
+            if ephemeral and pending.deferred and not pending.answered:
+                # The first follow-up after a public "thinking…" replaces it and stays public, whatever its flags.
+                return None
             for i, content in enumerate(parts):
                 kwargs = self._extras(reply, last=i == len(parts) - 1)
                 allowed = self._allowed(None)

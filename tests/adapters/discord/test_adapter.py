@@ -366,3 +366,27 @@ async def test_failing_slash_command_still_gets_an_answer(
     await fake.wait_for(lambda: fake.calls_to("POST", f"/interactions/{inter['id']}/"))
     (callback,) = fake.calls_to("POST", f"/interactions/{inter['id']}/")
     assert callback.body["data"]["flags"] & 64 and "went wrong" in callback.body["data"]["content"]
+
+
+async def test_slow_private_answer_goes_by_dm_not_public_followup(
+    app: CohortApp, settings: Settings, fake: FakeDiscord
+) -> None:
+    import asyncio
+
+    @app.dispatcher.command("slowsecret", help="test: a slow private answer")
+    async def slow(ctx: Context) -> Reply:
+        await asyncio.sleep(0.3)
+        return ctx.reply("the secret", direct=True)
+
+    ad = DiscordAdapter(app, discord_settings(settings, fake), guild_ready_timeout=0.05, defer_after=0.05)
+    await ad.start()
+    try:
+        inter = fake.slash(MEMBER_ID, "slowsecret")
+        await fake.dispatch("INTERACTION_CREATE", inter)
+        await fake.wait_for(lambda: fake.calls_to("DELETE", "/@original"))
+        assert fake.calls_to("POST", f"/interactions/{inter['id']}/")[0].body["type"] == 5
+        assert not fake.calls_to("POST", "/webhooks/")  # nothing replaced the public "thinking…" message
+        (dm,) = [m for m in fake.messages if m.get("_dm_to")]
+        assert dm["_dm_to"] == MEMBER_ID and dm["content"] == "the secret"
+    finally:
+        await ad.stop()
