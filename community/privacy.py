@@ -54,20 +54,29 @@ def set_tracking(engine: Engine, *, group_id: int, member_id: int, tracked: bool
         return signals_crud.set_opted_out(s, group_id=group_id, member_id=member_id, value=not tracked)
 
 
-def request_forget(engine: Engine, *, group_id: int, member_id: int, now: datetime) -> tuple[int | None, dict[str, int]]:
+def request_forget(
+    engine: Engine, *, group_id: int, member_id: int, now: datetime
+) -> tuple[int | None, dict[str, int]]:
     """(pending action id, what would be deleted); no action is stored when nothing is stored about the member."""
     with db.session_scope(engine) as s:
         counts = q.count_member_rows(s, group_id=group_id, member_id=member_id)
         if not counts:
             return None, counts
-        action = PendingAction(group_id=group_id, member_id=member_id, action=FORGET_ACTION, created_at=now,
-                               expires_at=now + timedelta(minutes=CONFIRM_MINUTES))
+        action = PendingAction(
+            group_id=group_id,
+            member_id=member_id,
+            action=FORGET_ACTION,
+            created_at=now,
+            expires_at=now + timedelta(minutes=CONFIRM_MINUTES),
+        )
         s.add(action)
         s.flush()
         return action.id, counts
 
 
-def confirm_forget(engine: Engine, *, group_id: int, member_id: int, action_id: int, now: datetime) -> dict[str, int]:
+def confirm_forget(
+    engine: Engine, *, group_id: int, member_id: int, action_id: int, now: datetime
+) -> dict[str, int]:
     """Delete everything about the member in the group once the confirmation checks out."""
     with db.session_scope(engine) as s:
         action = s.exec(select(PendingAction).where(PendingAction.id == action_id)).first()

@@ -26,8 +26,16 @@ def record_reaction(engine: Engine, event: Reaction, group_id: int, member_id: i
         return False  # nothing meaningful to count
     with db.session_scope(engine) as s:
         if event.action == "remove":
-            return crud.remove_reaction(s, group_id=group_id, platform_message_id=message_id, member_id=member_id,
-                                        emoji=emoji)
-        _, created = crud.add_reaction(s, group_id=group_id, platform_message_id=message_id, member_id=member_id,
-                                       emoji=emoji, sentiment=emoji_sentiment(emoji), at=event.at)
+            return crud.remove_reaction(
+                s, group_id=group_id, platform_message_id=message_id, member_id=member_id, emoji=emoji
+            )
+        _, created = crud.add_reaction(
+            s,
+            group_id=group_id,
+            platform_message_id=message_id,
+            member_id=member_id,
+            emoji=emoji,
+            sentiment=emoji_sentiment(emoji),
+            at=event.at,
+        )
         return created

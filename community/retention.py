@@ -33,7 +33,9 @@ def parse_retention(value: str) -> int | None:
         raise RetentionError("Give a number of days from 0 to 3650 (e.g. 30d), or 'forever'.")
     days = int(m.group(1))
     if days > MAX_RETENTION_DAYS:
-        raise RetentionError(f"At most {MAX_RETENTION_DAYS} days; use 'forever' to keep text without a limit.")
+        raise RetentionError(
+            f"At most {MAX_RETENTION_DAYS} days; use 'forever' to keep text without a limit."
+        )
     return days
 
 

@@ -106,7 +106,6 @@ def interaction_records(s: Session, *, group_id: int | None) -> list[Interaction
     return out
 
 
-
 # ---- ingestion: sentiment and course mentions of every stored message ------------------------------------------
 MessageKey = tuple[int, int]
 """(group_id, Message row id)"""
@@ -125,8 +124,16 @@ class MessageScorer:
     the next start.
     """
 
-    def __init__(self, engine: Engine, *, analyzer: str, emit: Emit, clock: Clock,
-                 max_batch: int = 256, max_delay: float = 0.25) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        analyzer: str,
+        emit: Emit,
+        clock: Clock,
+        max_batch: int = 256,
+        max_delay: float = 0.25,
+    ) -> None:
         self.engine, self.analyzer_name, self.emit, self.clock = engine, analyzer, emit, clock
         self.max_batch, self.max_delay = max_batch, max_delay
         self.worker: SentimentWorker[MessageKey] | None = None
@@ -166,7 +173,9 @@ class MessageScorer:
         except (ValueError, ImportError) as e:
             log.error("sentiment analyzer %r unavailable (%s); using builtin", self.analyzer_name, e)
             analyzer = await asyncio.to_thread(get_analyzer, "builtin")
-        self.worker = SentimentWorker(analyzer, self._store, max_batch=self.max_batch, max_delay=self.max_delay)
+        self.worker = SentimentWorker(
+            analyzer, self._store, max_batch=self.max_batch, max_delay=self.max_delay
+        )
         self.worker.start()
         self._backfill = asyncio.get_running_loop().create_task(self.backfill(), name="sentiment-backfill")
 
@@ -204,8 +213,13 @@ class MessageScorer:
         for event in events:
             await self.emit("mention", *event)
 
-    def _write(self, batch: list[tuple[MessageKey, SentimentResult]], named: dict[MessageKey, list[int] | None],
-               courses: list[Course], now: datetime) -> list[tuple[int, int, int, float]]:
+    def _write(
+        self,
+        batch: list[tuple[MessageKey, SentimentResult]],
+        named: dict[MessageKey, list[int] | None],
+        courses: list[Course],
+        now: datetime,
+    ) -> list[tuple[int, int, int, float]]:
         """Store one scored batch; returns the mention signals to emit."""
         events: list[tuple[int, int, int, float]] = []
         with db.session_scope(self.engine) as s:
@@ -224,7 +238,15 @@ class MessageScorer:
                 if found or message_id in had_mentions:
                     q.set_message_mentions(s, message=msg, course_ids=found, sentiment=score, at=msg.sent_at)
                 for course_id in found:
-                    courses_crud.upsert_rating(s, group_id=group_id, member_id=msg.member_id, course_id=course_id,
-                                               value=score, at=now, source="mention", kind="implicit")
+                    courses_crud.upsert_rating(
+                        s,
+                        group_id=group_id,
+                        member_id=msg.member_id,
+                        course_id=course_id,
+                        value=score,
+                        at=now,
+                        source="mention",
+                        kind="implicit",
+                    )
                     events.append((group_id, msg.member_id, course_id, score))
         return events

@@ -108,7 +108,9 @@ def _top_rated(s: Session, *, group_id: int, since: datetime) -> list[CourseCoun
         if r.source == "rate" and r.updated_at >= since:
             values[r.course_id].append(r.value)
     titles = _titles(s)
-    ranked = sorted(values.items(), key=lambda kv: (-len(kv[1]), -sum(kv[1]) / len(kv[1]), kv[0]))[:TOP_COURSES]
+    ranked = sorted(values.items(), key=lambda kv: (-len(kv[1]), -sum(kv[1]) / len(kv[1]), kv[0]))[
+        :TOP_COURSES
+    ]
     return [CourseCount(cid, titles.get(cid, f"#{cid}"), len(v), sum(v) / len(v)) for cid, v in ranked]
 
 
@@ -163,8 +165,9 @@ def _draw(stats: GroupStats, title: str, metadata: dict[str, str]) -> bytes:
     ax_course.set_title("Top courses discussed and rated")
 
     ax_members.bar(x, stats.returning_members_per_day, color="#9d9da1", label="returning")
-    ax_members.bar(x, stats.new_members_per_day, bottom=stats.returning_members_per_day, color="#b279a2",
-                   label="new")
+    ax_members.bar(
+        x, stats.new_members_per_day, bottom=stats.returning_members_per_day, color="#b279a2", label="new"
+    )
     ax_members.set_title("Active members per day: new vs returning")
     ax_members.set_xticks(x[::step], labels[::step], fontsize=8, rotation=30)
     ax_members.legend(loc="upper left", fontsize=8)

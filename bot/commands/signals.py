@@ -15,7 +15,7 @@ from bot.commands.settings import register_setting
 from bot.dispatcher import ArgSpec, Context
 from bot.errors import UsageError, UserError
 from bot.text import RichText, T, bold, clip, code
-from bot.types import Attachment, Reply
+from bot.types import Attachment, Reaction, Reply
 from community.activity import ActivitySignals, WindowStats, leaderboard_score, member_activity
 from community.reactions import record_reaction
 from community.retention import RetentionError, parse_retention, purge_all, purge_group
@@ -25,7 +25,7 @@ from community.stats import MAX_DAYS, MIN_DAYS, GroupStats, group_stats, render_
 from storage.crud import core as core_crud
 from storage.crud import courses as courses_crud
 from storage.crud import signals as signals_crud
-from storage.models import Group
+from storage.models import Group, Message
 
 if TYPE_CHECKING:
     from bot.app import CohortApp
@@ -38,17 +38,23 @@ _DAYS = re.compile(r"^(\d{1,6})d?$", re.I)
 
 def register(app: CohortApp) -> None:
     d = app.dispatcher
-    scorer = MessageScorer(app.engine, analyzer=app.settings.sentiment_backend, emit=app.emit, clock=app.clock)
+    scorer = MessageScorer(
+        app.engine, analyzer=app.settings.sentiment_backend, emit=app.emit, clock=app.clock
+    )
     app.services["signals.scorer"] = scorer
     app.startup_hooks.append(scorer.start)
     app.shutdown_hooks.append(scorer.stop)
 
     @d.on_message
-    def score_message(ctx: Context, stored: object) -> None:
-        row, text = stored  # type: ignore[misc]
-        scorer.on_message(group_id=ctx.group_id, message_id=row.id, text=text)
+    def score_message(ctx: Context, stored: tuple[Message, str]) -> None:
+        row, text = stored
+        if row.id is not None:
+            scorer.on_message(group_id=ctx.group_id, message_id=row.id, text=text)
 
-    app.on("reaction", lambda event, group_id, member_id: record_reaction(app.engine, event, group_id, member_id))
+    def on_reaction(event: Reaction, group_id: int, member_id: int) -> None:
+        record_reaction(app.engine, event, group_id, member_id)
+
+    app.on("reaction", on_reaction)
 
     async def retention_job() -> None:
         await asyncio.to_thread(purge_all, app.engine, now=app.clock.now())
@@ -58,8 +64,12 @@ def register(app: CohortApp) -> None:
         await retention_job()  # a deployment that was down at 03:30 catches up at once
 
     app.startup_hooks.append(start_retention)
-    register_setting("retention", _set_retention, "days to keep message text: 30d, 0 (keep none) or forever",
-                     show=_show_retention)
+    register_setting(
+        "retention",
+        _set_retention,
+        "days to keep message text: 30d, 0 (keep none) or forever",
+        show=_show_retention,
+    )
 
     @d.command(
         "stats",
@@ -74,12 +84,22 @@ def register(app: CohortApp) -> None:
         days = _parse_days(ctx.args)
         with ctx.session() as s:
             st = group_stats(s, group_id=ctx.group_id, now=ctx.clock.now(), days=days)
-        png = await asyncio.to_thread(render_chart, st, title=f"{ctx.chat.title or 'This group'}: last {days} days",
-                                      metadata=stats_metadata(st))
-        return ctx.reply(stats_summary(st, days), attachment=Attachment(f"stats-{days}d.png", png, "image/png"))
+        png = await asyncio.to_thread(
+            render_chart,
+            st,
+            title=f"{ctx.chat.title or 'This group'}: last {days} days",
+            metadata=stats_metadata(st),
+        )
+        return ctx.reply(
+            stats_summary(st, days), attachment=Attachment(f"stats-{days}d.png", png, "image/png")
+        )
 
-    @d.command("me", help="your own activity, streak, helpful answers, ratings and buddy status (sent privately)",
-               usage="/me", category="Community")
+    @d.command(
+        "me",
+        help="your own activity, streak, helpful answers, ratings and buddy status (sent privately)",
+        usage="/me",
+        category="Community",
+    )
     async def me(ctx: Context) -> Reply:
         return ctx.reply(_me_text(ctx), direct=True)
 
@@ -103,7 +123,9 @@ def _parse_days(args: list[str]) -> int:
     m = _DAYS.match(args[0]) if len(args) == 1 else None
     days = int(m.group(1)) if m else -1
     if not MIN_DAYS <= days <= MAX_DAYS:
-        raise UsageError(f"{clip(' '.join(args), 20)!r} is not a number of days from {MIN_DAYS} to {MAX_DAYS}.")
+        raise UsageError(
+            f"{clip(' '.join(args), 20)!r} is not a number of days from {MIN_DAYS} to {MAX_DAYS}."
+        )
     return days
 
 
@@ -125,18 +147,29 @@ def stats_metadata(st: GroupStats) -> dict[str, str]:
 def stats_summary(st: GroupStats, days: int) -> RichText:
     """Three lines: volume, tone and busiest hour, courses."""
     span = "today" if days == 1 else f"the last {days} days"
-    first = T(f"In {span}: ", bold(str(st.total_messages)), f" message{'s' if st.total_messages != 1 else ''} from ",
-              bold(str(st.active_members)), f" member{'s' if st.active_members != 1 else ''} ({st.new_members} new).")
-    tone = "no scored messages yet" if st.average_sentiment is None else (
-        f"{st.average_sentiment:+.2f} ({label_for(st.average_sentiment)})")
+    first = T(
+        f"In {span}: ",
+        bold(str(st.total_messages)),
+        f" message{'s' if st.total_messages != 1 else ''} from ",
+        bold(str(st.active_members)),
+        f" member{'s' if st.active_members != 1 else ''} ({st.new_members} new).",
+    )
+    tone = (
+        "no scored messages yet"
+        if st.average_sentiment is None
+        else (f"{st.average_sentiment:+.2f} ({label_for(st.average_sentiment)})")
+    )
     hour = "-" if st.busiest_hour is None else f"{st.busiest_hour:02d}:00 UTC"
     second = T(f"Average sentiment: {tone} · busiest hour: {hour}.")
     discussed = st.top_discussed[0].title if st.top_discussed else None
     rated = st.top_rated[0] if st.top_rated else None
     third = T(
-        "Most discussed: ", bold(clip(discussed, 60)) if discussed else "none yet",
-        " · most rated: ", bold(clip(rated.title, 60)) if rated else "none yet",
-        f" ({rated.average:.1f}/5 from {rated.count})" if rated and rated.average is not None else "", ".",
+        "Most discussed: ",
+        bold(clip(discussed, 60)) if discussed else "none yet",
+        " · most rated: ",
+        bold(clip(rated.title, 60)) if rated else "none yet",
+        f" ({rated.average:.1f}/5 from {rated.count})" if rated and rated.average is not None else "",
+        ".",
     )
     return RichText.join([first, second, third])
 
@@ -155,8 +188,10 @@ def _me_text(ctx: Context) -> RichText:
     with ctx.session() as s:
         mine = member_activity(s, group_id=ctx.group_id, now=now).get(ctx.member_id) or _empty(ctx.member_id)
         ratings = courses_crud.member_ratings(s, group_id=ctx.group_id, member_id=ctx.member_id)[:5]
-        titles = {r.course_id: (c.title if (c := courses_crud.get_course(s, course_id=r.course_id)) else "?")
-                  for r in ratings}
+        titles = {
+            r.course_id: (c.title if (c := courses_crud.get_course(s, course_id=r.course_id)) else "?")
+            for r in ratings
+        }
         profile = signals_crud.buddy_profile(s, group_id=ctx.group_id, member_id=ctx.member_id)
         membership = core_crud.get_membership(s, group_id=ctx.group_id, member_id=ctx.member_id)
     w, m, a = mine.week, mine.month, mine.all_time
@@ -194,20 +229,30 @@ def _leaderboard_text(ctx: Context, period: str) -> RichText:
         signals = member_activity(s, group_id=ctx.group_id, now=ctx.clock.now())
         active = {m.id for m, _ in core_crud.active_members(s, group_id=ctx.group_id)}
         scored = sorted(
-            ((leaderboard_score(sig.window(period)), mid) for mid, sig in signals.items()
-             if not sig.opted_out and mid in active),
+            (
+                (leaderboard_score(sig.window(period)), mid)
+                for mid, sig in signals.items()
+                if not sig.opted_out and mid in active
+            ),
             key=lambda x: (-x[0], x[1]),
         )
         top = [(score, mid) for score, mid in scored if score > 0][:LEADERBOARD_SIZE]
-        names = {mid: core_crud.member_name_in_group(s, group_id=ctx.group_id, member_id=mid) for _, mid in top}
+        names = {
+            mid: core_crud.member_name_in_group(s, group_id=ctx.group_id, member_id=mid) for _, mid in top
+        }
     lines: list[RichText | str] = [bold(f"Leaderboard — {PERIODS[period]}")]
     if not top:
         lines.append("Nobody has a score yet. Answer a question, or just show up on a few days!")
     for rank, (score, mid) in enumerate(top, 1):
         sig = signals[mid].window(period)
-        lines.append(T(f"{rank}. ", bold(clip(names.get(mid) or f"member {mid}", 40)),
-                       f" — {score:g} ({sig.helpful_answers} helpful, {sig.active_days} active days, "
-                       f"{sig.messages} messages)"))
+        lines.append(
+            T(
+                f"{rank}. ",
+                bold(clip(names.get(mid) or f"member {mid}", 40)),
+                f" — {score:g} ({sig.helpful_answers} helpful, {sig.active_days} active days, "
+                f"{sig.messages} messages)",
+            )
+        )
     lines.append(f"How it works: {SCORE_TEXT}.")
     return RichText.join(lines)
 
@@ -227,11 +272,16 @@ async def _set_retention(ctx: Context, value: str) -> RichText:
         s.add(group)
     if days is None:
         return T("Message text is now kept ", bold("without a limit"), ".")
-    removed = await asyncio.to_thread(purge_group, ctx.app.engine, group_id=ctx.group_id, days=days,
-                                      now=ctx.clock.now())
+    removed = await asyncio.to_thread(
+        purge_group, ctx.app.engine, group_id=ctx.group_id, days=days, now=ctx.clock.now()
+    )
     kept = "no message text at all (only derived signals)" if days == 0 else f"message text for {days} days"
-    return T("This group now keeps ", bold(kept), f". Removed the text of {removed} older "
-             f"message{'s' if removed != 1 else ''} now; a daily job does the rest.")
+    return T(
+        "This group now keeps ",
+        bold(kept),
+        f". Removed the text of {removed} older "
+        f"message{'s' if removed != 1 else ''} now; a daily job does the rest.",
+    )
 
 
 def _show_retention(group: Group) -> str:

@@ -62,7 +62,16 @@ def _listing_rows(s: Session, table: Table, group_id: int, member_id: int) -> li
     if "member_ids" not in table.c or "group_id" not in table.c or "id" not in table.c:
         return []
     rows = s.execute(select(table.c.id, table.c.member_ids).where(table.c.group_id == group_id))
-    return [rid for rid, ids in rows if isinstance(ids, list) and member_id in {int(x) for x in ids if _intlike(x)}]
+    return [
+        rid
+        for rid, ids in rows
+        if isinstance(ids, list) and member_id in {int(x) for x in ids if _intlike(x)}
+    ]
+
+
+def _rowcount(result: object) -> int:
+    """Rows an UPDATE/DELETE touched (a CursorResult; typed as a plain Result by SQLAlchemy's stubs)."""
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _intlike(x: object) -> bool:
@@ -97,7 +106,7 @@ def forget_member(s: Session, *, group_id: int, member_id: int) -> dict[str, int
     # Children before parents, so a row that points at another member-scoped row goes first.
     for table, column, cond in reversed(list(_member_conditions(group_id, member_id))):
         if column.nullable and column.name != "member_id" and table.name != MEMBERSHIP_TABLE:
-            n = s.execute(update(table).where(cond).values({column.name: None})).rowcount or 0
+            n = _rowcount(s.execute(update(table).where(cond).values({column.name: None})))
             if n:
                 done[table.name] = done.get(table.name, 0) + int(n)
         else:
@@ -116,7 +125,9 @@ def _children(table: Table) -> list[tuple[Table, Column]]:  # type: ignore[type-
     return out
 
 
-def _delete(s: Session, table: Table, cond: ColumnElement[bool], done: dict[str, int], depth: int = 0) -> None:
+def _delete(
+    s: Session, table: Table, cond: ColumnElement[bool], done: dict[str, int], depth: int = 0
+) -> None:
     """Delete rows of `table` matching `cond`, first detaching or deleting the rows that reference them."""
     if depth > 8:  # pragma: no cover - the schema has no such chains; a guard against cycles
         raise RuntimeError(f"reference chain too deep at {table.name}")
@@ -127,7 +138,7 @@ def _delete(s: Session, table: Table, cond: ColumnElement[bool], done: dict[str,
                 s.execute(update(child).where(column.in_(doomed)).values({column.name: None}))
             else:
                 _delete(s, child, column.in_(doomed), done, depth + 1)
-    n = s.execute(delete(table).where(cond)).rowcount or 0
+    n = _rowcount(s.execute(delete(table).where(cond)))
     if n:
         done[table.name] = done.get(table.name, 0) + int(n)
 
@@ -146,11 +157,11 @@ def _forget_identity_if_unused(s: Session, *, member_id: int, done: dict[str, in
                 if table.name == MEMBER_TABLE or _group_scope(table, 0) is not None:
                     continue
                 for column in member_columns(table):
-                    n = s.execute(delete(table).where(column == member_id)).rowcount or 0
+                    n = _rowcount(s.execute(delete(table).where(column == member_id)))
                     if n:
                         local[table.name] = local.get(table.name, 0) + int(n)
             member = tables[MEMBER_TABLE]
-            if s.execute(delete(member).where(member.c.id == member_id)).rowcount:
+            if _rowcount(s.execute(delete(member).where(member.c.id == member_id))):
                 local[MEMBER_TABLE] = 1
     except IntegrityError:
         return  # still referenced somewhere (e.g. an event in another group): keep the bare identity

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select as sa_select
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
@@ -48,28 +49,38 @@ class ReactionRow:
 
 def group_messages(s: Session, *, group_id: int, since: datetime | None = None) -> list[MessageRow]:
     """Non-command messages of a group, oldest first."""
-    q = select(
-        Message.id, Message.member_id, Message.platform_message_id, Message.sent_at, Message.sentiment,
-        Message.reply_to_platform_id,
-    ).where(Message.group_id == group_id, Message.is_command == False)  # noqa: E712
+    q = sa_select(
+        col(Message.id),
+        col(Message.member_id),
+        col(Message.platform_message_id),
+        col(Message.sent_at),
+        col(Message.sentiment),
+        col(Message.reply_to_platform_id),
+    ).where(col(Message.group_id) == group_id, col(Message.is_command).is_(False))
     if since is not None:
         q = q.where(col(Message.sent_at) >= since)
-    return [MessageRow(*row) for row in s.exec(q.order_by(col(Message.sent_at), col(Message.id)))]
+    return [MessageRow(*row) for row in s.execute(q.order_by(col(Message.sent_at), col(Message.id)))]
 
 
 def group_reactions(s: Session, *, group_id: int) -> list[ReactionRow]:
     """Reactions in a group with the author of the message they target (by row id, else by platform id)."""
     q = (
-        select(Reaction.member_id, Message.member_id, Message.id, Reaction.sentiment, Reaction.created_at)
+        sa_select(
+            col(Reaction.member_id),
+            col(Message.member_id),
+            col(Message.id),
+            col(Reaction.sentiment),
+            col(Reaction.created_at),
+        )
         .select_from(Reaction)
         .outerjoin(
             Message,
             (col(Message.group_id) == col(Reaction.group_id))
             & (col(Message.platform_message_id) == col(Reaction.platform_message_id)),
         )
-        .where(Reaction.group_id == group_id)
+        .where(col(Reaction.group_id) == group_id)
     )
-    return [ReactionRow(*row) for row in s.exec(q)]
+    return [ReactionRow(*row) for row in s.execute(q)]
 
 
 def group_mentions(s: Session, *, group_id: int, since: datetime | None = None) -> list[CourseMention]:
@@ -99,15 +110,30 @@ def set_opted_out(s: Session, *, group_id: int, member_id: int, value: bool) -> 
 
 
 def add_course_mention(
-    s: Session, *, group_id: int, member_id: int, message_id: int, course_id: int, sentiment: float, at: datetime
+    s: Session,
+    *,
+    group_id: int,
+    member_id: int,
+    message_id: int,
+    course_id: int,
+    sentiment: float,
+    at: datetime,
 ) -> CourseMention:
     """Record (or re-score, after an edit) that a message names a course."""
     row = s.exec(
-        select(CourseMention).where(CourseMention.message_id == message_id, CourseMention.course_id == course_id)
+        select(CourseMention).where(
+            CourseMention.message_id == message_id, CourseMention.course_id == course_id
+        )
     ).first()
     if row is None:
-        row = CourseMention(group_id=group_id, member_id=member_id, message_id=message_id, course_id=course_id,
-                            sentiment=sentiment, created_at=at)
+        row = CourseMention(
+            group_id=group_id,
+            member_id=member_id,
+            message_id=message_id,
+            course_id=course_id,
+            sentiment=sentiment,
+            created_at=at,
+        )
     else:
         row.sentiment = sentiment
     s.add(row)
@@ -119,12 +145,16 @@ def unscored_messages(s: Session, *, after_id: int, limit: int) -> list[tuple[in
     """(group_id, message id, text) of stored texts without a sentiment yet, by id: the startup backfill."""
     q = (
         select(Message.group_id, Message.id, Message.text)
-        .where(col(Message.sentiment).is_(None), col(Message.text).is_not(None), col(Message.id) > after_id,
-               Message.is_command == False)  # noqa: E712
+        .where(
+            col(Message.sentiment).is_(None),
+            col(Message.text).is_not(None),
+            col(Message.id) > after_id,
+            col(Message.is_command).is_(False),
+        )
         .order_by(col(Message.id))
         .limit(limit)
     )
-    return [(g, i, t or "") for g, i, t in s.exec(q)]
+    return [(g, i, t or "") for g, i, t in s.exec(q) if i is not None]
 
 
 def messages_by_id(s: Session, *, ids: list[int]) -> dict[int, Message]:
@@ -175,30 +205,47 @@ def mentions(s: Session, *, group_id: int | None) -> list[CourseMention]:
 
 def reactions_on_messages(s: Session, *, group_id: int | None) -> list[tuple[int, int, int, float, datetime]]:
     """(group_id, reactor member id, target message row id, sentiment, at) of reactions to stored messages."""
-    q = select(Reaction.group_id, Reaction.member_id, Message.id, Reaction.sentiment, Reaction.created_at).join(
+    q = sa_select(
+        col(Reaction.group_id),
+        col(Reaction.member_id),
+        col(Message.id),
+        col(Reaction.sentiment),
+        col(Reaction.created_at),
+    ).join(
         Message,
         (col(Message.group_id) == col(Reaction.group_id))
         & (col(Message.platform_message_id) == col(Reaction.platform_message_id)),
     )
     if group_id is not None:
-        q = q.where(Reaction.group_id == group_id)
-    return [tuple(r) for r in s.exec(q)]  # type: ignore[misc]
+        q = q.where(col(Reaction.group_id) == group_id)
+    return [(g, m, i, v, t) for g, m, i, v, t in s.execute(q)]
 
 
-def rsvps_with_course(s: Session, *, group_id: int | None) -> list[tuple[int, int, int, str, bool | None, datetime]]:
+def rsvps_with_course(
+    s: Session, *, group_id: int | None
+) -> list[tuple[int, int, int, str, bool | None, datetime]]:
     """(group_id, member id, course id, status, attended, updated_at) of RSVPs to events tied to a course."""
-    q = select(Rsvp.group_id, Rsvp.member_id, Event.course_id, Rsvp.status, Rsvp.attended, Rsvp.updated_at).join(
-        Event, col(Event.id) == col(Rsvp.event_id)
-    ).where(col(Event.course_id).is_not(None))
+    q = (
+        sa_select(
+            col(Rsvp.group_id),
+            col(Rsvp.member_id),
+            col(Event.course_id),
+            col(Rsvp.status),
+            col(Rsvp.attended),
+            col(Rsvp.updated_at),
+        )
+        .join(Event, col(Event.id) == col(Rsvp.event_id))
+        .where(col(Event.course_id).is_not(None))
+    )
     if group_id is not None:
-        q = q.where(Rsvp.group_id == group_id)
-    return [tuple(r) for r in s.exec(q)]  # type: ignore[misc]
+        q = q.where(col(Rsvp.group_id) == group_id)
+    return [(g, m, c, st, a, t) for g, m, c, st, a, t in s.execute(q)]
 
 
 def member_rsvps(s: Session, *, group_id: int) -> list[tuple[int, str, bool | None, datetime]]:
     """(member id, status, attended, updated_at) of every RSVP in a group."""
     q = select(Rsvp.member_id, Rsvp.status, Rsvp.attended, Rsvp.updated_at).where(Rsvp.group_id == group_id)
-    return [tuple(r) for r in s.exec(q)]  # type: ignore[misc]
+    return [(m, st, a, t) for m, st, a, t in s.exec(q)]
 
 
 def buddy_matches(s: Session, *, group_id: int | None) -> list[BuddyMatch]:
@@ -223,5 +270,12 @@ def set_message_mentions(
         if row.course_id not in course_ids:
             s.delete(row)
     for course_id in course_ids:
-        add_course_mention(s, group_id=message.group_id, member_id=message.member_id, message_id=message.id,
-                           course_id=course_id, sentiment=sentiment, at=at)
+        add_course_mention(
+            s,
+            group_id=message.group_id,
+            member_id=message.member_id,
+            message_id=message.id,
+            course_id=course_id,
+            sentiment=sentiment,
+            at=at,
+        )

@@ -55,12 +55,17 @@ async def main(n_messages: int, n_backfill: int, scoring: bool) -> None:
     SQLModel.metadata.create_all(engine)
     with db.session_scope(engine) as s:
         load_sample_catalog(s)
-    app = CohortApp(Settings.from_env(data_dir=tmp, database_url=str(engine.url), rate_limit_per_minute=0),
-                    engine=engine, clock=FakeClock(), migrate=False)
+    app = CohortApp(
+        Settings.from_env(data_dir=tmp, database_url=str(engine.url), rate_limit_per_minute=0),
+        engine=engine,
+        clock=FakeClock(),
+        migrate=False,
+    )
     bot = TestBot(app)
     if not scoring:  # baseline: the message path without the sentiment/mention listener
-        app.dispatcher.message_listeners = [f for f in app.dispatcher.message_listeners
-                                            if f.__name__ != "score_message"]
+        app.dispatcher.message_listeners = [
+            f for f in app.dispatcher.message_listeners if f.__name__ != "score_message"
+        ]
     rng = random.Random(5)
     # Backfill: messages stored while no worker ran.
     for i in range(n_backfill):
@@ -86,9 +91,13 @@ async def main(n_messages: int, n_backfill: int, scoring: bool) -> None:
     total = time.perf_counter() - t_start
     await app.stop()
     lat.sort()
-    print(f"backfill: {n_backfill} messages scored in {backfill_s:.2f} s ({n_backfill / backfill_s:.0f} msg/s)")
-    print(f"live: {n_messages} messages in {t_last - t_start:.2f} s ({n_messages / (t_last - t_start):.0f} msg/s "
-          f"ingested); message path mean {statistics.mean(lat) * 1000:.2f} ms, p95 {lat[int(0.95 * len(lat))] * 1000:.2f} ms")
+    print(
+        f"backfill: {n_backfill} messages scored in {backfill_s:.2f} s ({n_backfill / backfill_s:.0f} msg/s)"
+    )
+    print(
+        f"live: {n_messages} messages in {t_last - t_start:.2f} s ({n_messages / (t_last - t_start):.0f} msg/s "
+        f"ingested); message path mean {statistics.mean(lat) * 1000:.2f} ms, p95 {lat[int(0.95 * len(lat))] * 1000:.2f} ms"
+    )
     print(f"all scored {drain * 1000:.0f} ms after the last message ({total:.2f} s end to end)")
 
 

@@ -27,13 +27,18 @@ def activity(bot: TestBot) -> dict[int, object]:
         return member_activity(s, group_id=group_id, now=bot.app.clock.now())  # type: ignore[return-value]
 
 
-async def test_reaction_is_stored_with_emoji_sentiment_and_removal_undoes_it(bot: TestBot, app: CohortApp) -> None:
+async def test_reaction_is_stored_with_emoji_sentiment_and_removal_undoes_it(
+    bot: TestBot, app: CohortApp
+) -> None:
     await bot.say("alice", "here is how you fix the import error", message_id="a1")
     await bot.react("bob", "a1", "👍")
     await bot.react("bob", "a1", "👍")  # redelivered: counted once
     await bot.react("carol", "a1", "😡")
     rows = reactions(app)
-    assert [(r.emoji, r.sentiment) for r in rows] == [("👍", emoji_sentiment("👍")), ("😡", emoji_sentiment("😡"))]
+    assert [(r.emoji, r.sentiment) for r in rows] == [
+        ("👍", emoji_sentiment("👍")),
+        ("😡", emoji_sentiment("😡")),
+    ]
     assert rows[0].sentiment > 0 > rows[1].sentiment
     _, alice = ids(bot, "alice")
     _, bob = ids(bot, "bob")

@@ -63,7 +63,9 @@ async def seed_board(bot: TestBot, clock: FakeClock) -> None:
     await bot.say("veteran", "old times", at=now - timedelta(days=100))
 
 
-async def test_leaderboard_rewards_help_and_consistency_and_hides_opted_out(bot: TestBot, clock: FakeClock) -> None:
+async def test_leaderboard_rewards_help_and_consistency_and_hides_opted_out(
+    bot: TestBot, clock: FakeClock
+) -> None:
     await seed_board(bot, clock)
     lines = (await bot.text("asker", "/leaderboard")).split("\n")
     assert lines[0] == "*Leaderboard — the last 30 days*"
@@ -83,7 +85,7 @@ async def test_leaderboard_of_another_group_shows_only_its_members(bot: TestBot,
     await other.say("steady", "hello other group")
     lines = (await other.text("steady", "/leaderboard all")).split("\n")
     assert [line.split("*")[1] for line in lines[1:-1]] == ["steady"]
-    assert "1. *steady* — 3 (0 helpful, 1 active days, 1 messages)" == lines[1]
+    assert lines[1] == "1. *steady* — 3 (0 helpful, 1 active days, 1 messages)"
 
 
 async def test_empty_leaderboard(bot: TestBot) -> None:

@@ -27,8 +27,12 @@ from tests.signals.conftest import ids, member_exists, messages_of
 
 
 def member_cols(table):  # type: ignore[no-untyped-def]
-    return [c for c in table.columns
-            if c.name in ("member_id", "created_by") or any(fk.column.table.name == "member" for fk in c.foreign_keys)]
+    return [
+        c
+        for c in table.columns
+        if c.name in ("member_id", "created_by")
+        or any(fk.column.table.name == "member" for fk in c.foreign_keys)
+    ]
 
 
 def rows_of(app: CohortApp, group_id: int, member_id: int) -> dict[str, int]:
@@ -39,8 +43,11 @@ def rows_of(app: CohortApp, group_id: int, member_id: int) -> dict[str, int]:
             if "group_id" not in table.c:
                 continue
             for c in member_cols(table):
-                n = s.execute(select(func.count()).select_from(table).where(
-                    table.c.group_id == group_id, c == member_id)).scalar_one()
+                n = s.execute(
+                    select(func.count())
+                    .select_from(table)
+                    .where(table.c.group_id == group_id, c == member_id)
+                ).scalar_one()
                 out[f"{table.name}.{c.name}"] = int(n)
             if "member_ids" in table.c:
                 lists = s.execute(select(table.c.member_ids).where(table.c.group_id == group_id)).scalars()
@@ -51,7 +58,9 @@ def rows_of(app: CohortApp, group_id: int, member_id: int) -> dict[str, int]:
 async def seed_everything(bot: TestBot, app: CohortApp, clock: FakeClock, who: str, partner: str) -> None:
     """The member has a row in every member-scoped table of the bot's group."""
     now = clock.now()
-    await bot.say(who, "Python for Absolute Beginners is great, I love it", message_id=f"{bot.chat.chat_id}-m1")
+    await bot.say(
+        who, "Python for Absolute Beginners is great, I love it", message_id=f"{bot.chat.chat_id}-m1"
+    )
     await bot.say(partner, "agreed!", message_id=f"{bot.chat.chat_id}-p1", reply_to=f"{bot.chat.chat_id}-m1")
     await bot.react(who, f"{bot.chat.chat_id}-p1", "👍")
     await bot.react(partner, f"{bot.chat.chat_id}-m1", "❤️")  # someone else's reaction to the member's message
@@ -59,8 +68,13 @@ async def seed_everything(bot: TestBot, app: CohortApp, clock: FakeClock, who: s
     group_id, member_id = ids(bot, who)
     _, partner_id = ids(bot, partner)
     with db.session_scope(app.engine) as s:
-        event = Event(group_id=group_id, title="Study hall", starts_at=now + timedelta(days=1), course_id=1,
-                      created_by=member_id)
+        event = Event(
+            group_id=group_id,
+            title="Study hall",
+            starts_at=now + timedelta(days=1),
+            course_id=1,
+            created_by=member_id,
+        )
         s.add(event)
         s.add(BuddyProfile(group_id=group_id, member_id=member_id, topics=["python"]))
         rnd = BuddyRound(group_id=group_id)
@@ -88,10 +102,22 @@ async def test_forget_deletes_every_row_of_the_member_in_this_group_only(
     g2, _ = ids(other, "alice")
     _, bob = ids(bot, "bob")
     before = rows_of(running, group_id, alice)
-    assert all(before[k] > 0 for k in ("message.member_id", "reaction.member_id", "rating.member_id",
-                                       "rsvp.member_id", "buddyprofile.member_id", "buddycheckin.member_id",
-                                       "pendingaction.member_id", "membership.member_id", "event.created_by",
-                                       "coursemention.member_id", "buddymatch.member_ids"))
+    assert all(
+        before[k] > 0
+        for k in (
+            "message.member_id",
+            "reaction.member_id",
+            "rating.member_id",
+            "rsvp.member_id",
+            "buddyprofile.member_id",
+            "buddycheckin.member_id",
+            "pendingaction.member_id",
+            "membership.member_id",
+            "event.created_by",
+            "coursemention.member_id",
+            "buddymatch.member_ids",
+        )
+    )
     other_before = rows_of(running, g2, alice)
     bob_messages = rows_of(running, group_id, bob)["message.member_id"]
 
@@ -116,7 +142,9 @@ async def test_forget_deletes_every_row_of_the_member_in_this_group_only(
     assert [(r[0].platform_message_id, r[0].message_id) for r in kept] == [("g1-m1", None)]
 
 
-async def test_forget_of_a_member_in_no_other_group_removes_the_identity_too(bot: TestBot, app: CohortApp) -> None:
+async def test_forget_of_a_member_in_no_other_group_removes_the_identity_too(
+    bot: TestBot, app: CohortApp
+) -> None:
     await bot.say("alice", "hello")
     _, alice = ids(bot, "alice")
     buttons = (await bot.say("alice", "/forget"))[0].flat_buttons
@@ -133,7 +161,8 @@ async def test_forget_by_someone_who_never_spoke_deletes_nothing(bot: TestBot, a
     await bot.say("bob", "hello")
     replies = await bot.say("quiet", "/forget")
     assert [r.rich.to_plain() for r in replies] == [
-        "I have nothing stored about you in this group, so there is nothing to forget."]
+        "I have nothing stored about you in this group, so there is nothing to forget."
+    ]
     assert replies[0].buttons == ()
     assert [m.text for m in messages_of(app, "bob")] == ["hello"]
     with db.session_scope(app.engine) as s:
@@ -146,14 +175,26 @@ async def test_forget_confirmation_belongs_to_its_member_expires_and_can_be_canc
     await bot.say("alice", "my data")
     yes, no = (await bot.say("alice", "/forget"))[0].flat_buttons
     assert (await bot.press("mallory", yes.payload))[0].rich.to_plain() == (
-        "Only the member who asked can confirm their own /forget.")
-    assert (await bot.in_chat("g2").press("alice", yes.payload))[0].rich.to_plain().startswith(
-        "That confirmation has expired")
-    assert [r.rich.to_plain() for r in await bot.press("alice", no.payload)] == ["Cancelled: nothing was deleted."]
-    assert (await bot.press("alice", yes.payload))[0].rich.to_plain().startswith("That confirmation has expired")
+        "Only the member who asked can confirm their own /forget."
+    )
+    assert (
+        (await bot.in_chat("g2").press("alice", yes.payload))[0]
+        .rich.to_plain()
+        .startswith("That confirmation has expired")
+    )
+    assert [r.rich.to_plain() for r in await bot.press("alice", no.payload)] == [
+        "Cancelled: nothing was deleted."
+    ]
+    assert (
+        (await bot.press("alice", yes.payload))[0].rich.to_plain().startswith("That confirmation has expired")
+    )
     yes2, _ = (await bot.say("alice", "/forget"))[0].flat_buttons
     clock.advance(minutes=11)
-    assert (await bot.press("alice", yes2.payload))[0].rich.to_plain().startswith("That confirmation has expired")
+    assert (
+        (await bot.press("alice", yes2.payload))[0]
+        .rich.to_plain()
+        .startswith("That confirmation has expired")
+    )
     for junk in ("forget:", "forget:yes:abc", "forget:maybe:1", "forget:yes:" + "9" * 40):
         assert "expired" in (await bot.press("alice", junk))[0].rich.to_plain()
     assert [m.text for m in messages_of(app, "alice") if not m.is_command] == ["my data"]

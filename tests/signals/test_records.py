@@ -33,17 +33,49 @@ async def test_records_cover_every_kind_and_stay_in_their_group(
     other = bot.in_chat("g2")
     await other.say("alice", "/rate 4 5")
     with db.session_scope(running.engine) as s:
-        courses_crud.upsert_rating(s, group_id=group_id, member_id=carol, course_id=5, value=1.0, at=now,
-                                   source="feedback", kind="implicit")
-        courses_crud.upsert_rating(s, group_id=group_id, member_id=bob, course_id=6, value=-1.0, at=now,
-                                   source="feedback", kind="implicit")
+        courses_crud.upsert_rating(
+            s,
+            group_id=group_id,
+            member_id=carol,
+            course_id=5,
+            value=1.0,
+            at=now,
+            source="feedback",
+            kind="implicit",
+        )
+        courses_crud.upsert_rating(
+            s,
+            group_id=group_id,
+            member_id=bob,
+            course_id=6,
+            value=-1.0,
+            at=now,
+            source="feedback",
+            kind="implicit",
+        )
         event = Event(group_id=group_id, title="Git clinic", starts_at=now + timedelta(days=1), course_id=9)
         s.add(event)
         s.flush()
-        s.add(Rsvp(group_id=group_id, event_id=event.id, member_id=bob, status="going", created_at=now,
-                   updated_at=now))
-        s.add(Rsvp(group_id=group_id, event_id=event.id, member_id=carol, status="no", created_at=now,
-                   updated_at=now))
+        s.add(
+            Rsvp(
+                group_id=group_id,
+                event_id=event.id,
+                member_id=bob,
+                status="going",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        s.add(
+            Rsvp(
+                group_id=group_id,
+                event_id=event.id,
+                member_id=carol,
+                status="no",
+                created_at=now,
+                updated_at=now,
+            )
+        )
         rnd = BuddyRound(group_id=group_id)
         s.add(rnd)
         s.flush()

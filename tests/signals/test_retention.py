@@ -13,7 +13,9 @@ from community.retention import RetentionError, parse_retention, purge_all
 from tests.signals.conftest import group_settings, ids, make_owner, messages_of
 
 
-async def test_retention_removes_old_text_now_and_daily(bot: TestBot, running: CohortApp, clock: FakeClock) -> None:
+async def test_retention_removes_old_text_now_and_daily(
+    bot: TestBot, running: CohortApp, clock: FakeClock
+) -> None:
     now = clock.now()
     await bot.say("alice", "an old great message", at=now - timedelta(days=40))
     await bot.say("alice", "a recent great message", at=now - timedelta(days=5))
@@ -47,7 +49,9 @@ async def test_retention_zero_keeps_no_text_and_forever_lifts_the_limit(bot: Tes
     assert [r.text for r in messages_of(app, "alice")][-1] == "kept again"
 
 
-async def test_retention_of_one_group_leaves_another_alone(bot: TestBot, app: CohortApp, clock: FakeClock) -> None:
+async def test_retention_of_one_group_leaves_another_alone(
+    bot: TestBot, app: CohortApp, clock: FakeClock
+) -> None:
     other = bot.in_chat("g2")
     await other.say("alice", "other group text", at=clock.now() - timedelta(days=400))
     make_owner(bot, "olivia")
@@ -67,7 +71,10 @@ async def test_bad_retention_values_get_a_clear_answer(bot: TestBot, app: Cohort
 async def test_retention_without_value_and_by_non_owner(bot: TestBot) -> None:
     make_owner(bot, "olivia")
     assert "Say how long to keep message text" in await bot.text("olivia", "/settings retention")
-    assert await bot.text("mallory", "/settings retention 0") == "Sorry, `/settings` is for group owners and admins."
+    assert (
+        await bot.text("mallory", "/settings retention 0")
+        == "Sorry, `/settings` is for group owners and admins."
+    )
 
 
 def test_parse_retention() -> None:

@@ -53,8 +53,14 @@ async def test_edited_message_is_rescored(bot: TestBot, running: CohortApp) -> N
     await scorer.worker.stop()
     first = messages_of(running, "alice")[0].sentiment
     scorer.worker.start()
-    edited = ChatMessage(id="e1", chat=bot.chat, author=bot.user("alice"), text="actually it is awful and boring",
-                         sent_at=running.clock.now(), edited=True)
+    edited = ChatMessage(
+        id="e1",
+        chat=bot.chat,
+        author=bot.user("alice"),
+        text="actually it is awful and boring",
+        sent_at=running.clock.now(),
+        edited=True,
+    )
     await running.handle(edited, bot.adapter)
     await running.stop()
     row = messages_of(running, "alice")[0]
@@ -116,6 +122,7 @@ def test_edit_flag_reaches_listener_copy() -> None:
 
     from bot.types import Chat, ChatUser
 
-    m = ChatMessage(id="1", chat=Chat("test", "g"), author=ChatUser("test", "u", "U"), text="x",
-                    sent_at=datetime.now(UTC))
+    m = ChatMessage(
+        id="1", chat=Chat("test", "g"), author=ChatUser("test", "u", "U"), text="x", sent_at=datetime.now(UTC)
+    )
     assert replace(m, edited=True).edited

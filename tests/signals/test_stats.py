@@ -21,7 +21,9 @@ from tests.signals.conftest import ids, make_owner
 async def seed(bot: TestBot, app: CohortApp, clock: FakeClock) -> None:
     now = clock.now()
     await bot.say("alice", "hi all, long time member", at=now - timedelta(days=60))  # before the window
-    await bot.say("alice", "Python for Absolute Beginners is great, I love it", at=now - timedelta(days=3, hours=2))
+    await bot.say(
+        "alice", "Python for Absolute Beginners is great, I love it", at=now - timedelta(days=3, hours=2)
+    )
     await bot.say("bob", "I am new here, hello!", at=now - timedelta(days=3, hours=1))
     await bot.say("bob", "Python for Absolute Beginners was boring and awful", at=now - timedelta(days=1))
     await bot.say("carol", "Git and GitHub Essentials helped me a lot, thanks", at=now - timedelta(hours=1))
@@ -37,16 +39,20 @@ def expected_from_store(app: CohortApp, group_id: int, now: datetime, days: int)
     first_day = now.date() - timedelta(days=days - 1)
     since = datetime(first_day.year, first_day.month, first_day.day, tzinfo=UTC)
     with db.session_scope(app.engine) as s:
-        rows = s.execute(text(
-            "SELECT member_id, sent_at, sentiment FROM message WHERE group_id = :g AND is_command = :f"
-        ), {"g": group_id, "f": False}).all()
-        mention_rows = s.execute(text(
-            "SELECT course_id, created_at FROM coursemention WHERE group_id = :g"
-        ), {"g": group_id}).all()
-        rated = s.execute(text(
-            "SELECT course_id, count(*), avg(value) FROM rating WHERE group_id = :g AND source = 'rate' "
-            "GROUP BY course_id"
-        ), {"g": group_id}).all()
+        rows = s.execute(
+            text("SELECT member_id, sent_at, sentiment FROM message WHERE group_id = :g AND is_command = :f"),
+            {"g": group_id, "f": False},
+        ).all()
+        mention_rows = s.execute(
+            text("SELECT course_id, created_at FROM coursemention WHERE group_id = :g"), {"g": group_id}
+        ).all()
+        rated = s.execute(
+            text(
+                "SELECT course_id, count(*), avg(value) FROM rating WHERE group_id = :g AND source = 'rate' "
+                "GROUP BY course_id"
+            ),
+            {"g": group_id},
+        ).all()
 
     def utc(v: object) -> datetime:
         d = v if isinstance(v, datetime) else datetime.fromisoformat(str(v))
@@ -74,12 +80,16 @@ def expected_from_store(app: CohortApp, group_id: int, now: datetime, days: int)
     return {
         "days": [d.isoformat() for d in day_list],
         "messages_per_day": [per_day[d] for d in day_list],
-        "sentiment_per_day": [round(sum(scores[d]) / len(scores[d]), 4) if scores[d] else None for d in day_list],
+        "sentiment_per_day": [
+            round(sum(scores[d]) / len(scores[d]), 4) if scores[d] else None for d in day_list
+        ],
         "messages_per_hour": hours,
         "new_members_per_day": new,
         "returning_members_per_day": [len(authors[d]) - n for d, n in zip(day_list, new, strict=True)],
         "top_discussed": sorted([[c, n] for c, n in mention_counts.items()], key=lambda x: (-x[1], x[0])),
-        "top_rated": sorted([[c, n, round(float(a), 4)] for c, n, a in rated], key=lambda x: (-x[1], -x[2], x[0])),
+        "top_rated": sorted(
+            [[c, n, round(float(a), 4)] for c, n, a in rated], key=lambda x: (-x[1], -x[2], x[0])
+        ),
     }
 
 
