@@ -179,7 +179,7 @@ def materialise_reminders(s: Session, event: Event, group: Group, *, now: dateti
                 continue  # e.g. the 24h reminder of a session added two hours ahead
             if crud.reminder_exists(s, event_id=event.id, occurrence_start=occ, offset_minutes=offset):
                 continue
-            crud.add_reminder(
+            made = crud.add_reminder(
                 s,
                 group_id=event.group_id,
                 event_id=event.id,
@@ -188,7 +188,7 @@ def materialise_reminders(s: Session, event: Event, group: Group, *, now: dateti
                 fire_at=fire_at,
                 event_version=event.version,
             )
-            created += 1
+            created += int(made)
     s.flush()
     return created
 

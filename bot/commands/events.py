@@ -549,7 +549,10 @@ def register(app: CohortApp) -> None:
     service.wake_at = wake_at
 
     async def start_reminders() -> None:
-        service.extend()
+        try:
+            service.extend()  # roll series forward after downtime; the poller must start even if this fails
+        except Exception:
+            log.exception("extending event reminders at start failed")
         app.scheduler.every("event-reminders", service.poll_seconds, service.tick)
         app.scheduler.cron("event-horizon", service.extend_job, hour=3, minute=17)
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from storage.models import Event, Group, Member, Membership, PendingAction, PlatformAccount, Reminder, Rsvp
@@ -119,10 +120,18 @@ def reminder_exists(s: Session, *, event_id: int, occurrence_start: datetime, of
     )
 
 
-def add_reminder(s: Session, **fields: Any) -> Reminder:
-    r = Reminder(**fields)
-    s.add(r)
-    return r
+def add_reminder(s: Session, **fields: Any) -> bool:
+    """Insert a reminder unless one exists for the same (event, occurrence, offset); True when this call made it.
+
+    In a savepoint, so two processes materialising the same series at once (both starting up) cannot fail.
+    """
+    try:
+        with s.begin_nested():
+            s.add(Reminder(**fields))
+            s.flush()
+        return True
+    except IntegrityError:
+        return False
 
 
 def event_reminders(s: Session, *, group_id: int, event_id: int, status: str | None = None) -> list[Reminder]:

@@ -226,3 +226,23 @@ async def test_muted_membership_flag(bot: TestBot) -> None:
     await bot.say("alice", "/reminders off")
     with db.session_scope(bot.app.engine) as s:
         assert [m.reminders_muted for m in s.exec(select(Membership))] == [True]
+
+
+async def test_materialising_twice_at_once_is_safe(
+    backend: str, bot: TestBot, add_event: AddEvent, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two processes extending the same series race past the existence check: the unique key decides, no crash."""
+    from community import events as events_svc
+    from storage.crud import events as events_crud
+    from storage.models import Event, Group
+
+    event_id = await add_event("Daily | 2026-11-28 09:00 | daily")
+    before = len(reminders(bot, event_id))
+    monkeypatch.setattr(
+        events_crud, "reminder_exists", lambda *a, **k: False
+    )  # as if the other wrote just now
+    with db.session_scope(bot.app.engine) as s:
+        event = s.get(Event, event_id)
+        group = s.get(Group, event.group_id)  # type: ignore[union-attr]
+        assert events_svc.materialise_reminders(s, event, group, now=NOW) == 0  # type: ignore[arg-type]
+    assert len(reminders(bot, event_id)) == before
