@@ -82,8 +82,7 @@ def register(app: CohortApp) -> None:
     )
     async def stats(ctx: Context) -> Reply:
         days = _parse_days(ctx.args)
-        with ctx.session() as s:
-            st = group_stats(s, group_id=ctx.group_id, now=ctx.clock.now(), days=days)
+        st = await asyncio.to_thread(_compute_stats, ctx, days)
         png = await asyncio.to_thread(
             render_chart,
             st,
@@ -101,7 +100,8 @@ def register(app: CohortApp) -> None:
         category="Community",
     )
     async def me(ctx: Context) -> Reply:
-        return ctx.reply(_me_text(ctx), direct=True)
+        # The activity scan reads the whole group's history: keep it off the event loop.
+        return ctx.reply(await asyncio.to_thread(_me_text, ctx), direct=True)
 
     @d.command(
         "leaderboard",
@@ -114,7 +114,12 @@ def register(app: CohortApp) -> None:
         if len(ctx.args) > 1 or (ctx.args and ctx.args[0].lower() not in PERIODS):
             raise UsageError(f"Choose a period: {', '.join(PERIODS)}.")
         period = ctx.args[0].lower() if ctx.args else "month"
-        return _leaderboard_text(ctx, period)
+        return await asyncio.to_thread(_leaderboard_text, ctx, period)
+
+
+def _compute_stats(ctx: Context, days: int) -> GroupStats:
+    with ctx.session() as s:
+        return group_stats(s, group_id=ctx.group_id, now=ctx.clock.now(), days=days)
 
 
 def _parse_days(args: list[str]) -> int:
