@@ -90,6 +90,7 @@ def resolve_timezone(raw: str, *, limit: int = 3) -> TimezoneMatch:
     return TimezoneMatch(None, tuple(names))
 
 
+@lru_cache(maxsize=1024)
 def zone(name: str | None, default: str = "UTC") -> ZoneInfo:
     """A ZoneInfo for a stored name; an unknown or empty name falls back to `default` (then UTC)."""
     for candidate in (name, default, "UTC"):

@@ -126,3 +126,13 @@ def test_resolve_timezone() -> None:
     assert resolve_timezone("zzzzqqqq").suggestions == () or resolve_timezone("zzzzqqqq").name is None
     at = datetime(2026, 7, 1, tzinfo=UTC)
     assert offset_label("Asia/Kolkata", at) == "UTC+5:30" and offset_label("Europe/Berlin", at) == "UTC+2"
+
+
+def test_pairwise_equals_block_scores() -> None:
+    from community.matching import _pairwise
+
+    cands = _random(12, 9)
+    f = _Features.of(cands)
+    full = _block_scores(f, np.arange(12), None, Weights())
+    a, b = np.array([0, 3, 5]), np.array([1, 7, 11])
+    assert np.allclose(_pairwise(f, a, b, Weights()), full[a, b], atol=1e-5)
