@@ -106,12 +106,21 @@ async def _chat(args: argparse.Namespace, *, seed: bool, banner: str | None) -> 
         await app.stop()
 
 
+def _quiet_progress() -> None:
+    """No download/loading progress bars between chat replies."""
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
+    _quiet_progress()
     _setup_logging(_settings(args), quiet=True)
     return asyncio.run(_chat(args, seed=args.seed, banner=None))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    _quiet_progress()
     _setup_logging(_settings(args), quiet=True)
     return asyncio.run(_chat(args, seed=True, banner=FIRST_STEPS))
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 19:18:33.236733
+Create Date: 2026-11-27 19:42:32.500002
 """
 
 from collections.abc import Sequence
@@ -251,6 +251,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_buddymatch_group_id'), ['group_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_buddymatch_round_id'), ['round_id'], unique=False)
 
+    op.create_table('coursemention',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('message_id', sa.Integer(), nullable=False),
+    sa.Column('course_id', sa.Integer(), nullable=False),
+    sa.Column('sentiment', sa.Float(), nullable=False),
+    sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['course_id'], ['course.id'], ),
+    sa.ForeignKeyConstraint(['group_id'], ['group.id'], ),
+    sa.ForeignKeyConstraint(['member_id'], ['member.id'], ),
+    sa.ForeignKeyConstraint(['message_id'], ['message.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('message_id', 'course_id')
+    )
+    with op.batch_alter_table('coursemention', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_coursemention_course_id'), ['course_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_coursemention_group_id'), ['group_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_coursemention_member_id'), ['member_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_coursemention_message_id'), ['message_id'], unique=False)
+
     op.create_table('reaction',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('group_id', sa.Integer(), nullable=False),
@@ -362,6 +383,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_reaction_group_id'))
 
     op.drop_table('reaction')
+    with op.batch_alter_table('coursemention', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_coursemention_message_id'))
+        batch_op.drop_index(batch_op.f('ix_coursemention_member_id'))
+        batch_op.drop_index(batch_op.f('ix_coursemention_group_id'))
+        batch_op.drop_index(batch_op.f('ix_coursemention_course_id'))
+
+    op.drop_table('coursemention')
     with op.batch_alter_table('buddymatch', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_buddymatch_round_id'))
         batch_op.drop_index(batch_op.f('ix_buddymatch_group_id'))
