@@ -153,3 +153,34 @@ async def test_timezone_set_city_and_suggestions(bot: TestBot) -> None:
     assert "I don't know" in out and len(out) < 600
     status = await text_of(bot, "ann", "/buddy status")
     assert "Your time zone: Etc/GMT-8 (UTC+8)" in status
+
+
+class _FakeRecommender:
+    """Stands in for the recommender service: everyone's best pick is the course with this id."""
+
+    def __init__(self, course_id: int) -> None:
+        self.course_id = course_id
+
+    def recommend(self, member_id: int, *, n: int = 10) -> list[tuple[int, float]]:
+        return [(self.course_id, 0.9), (1, 0.5)][:n]
+
+
+async def test_first_step_uses_the_recommender_when_running(owned: TestBot, catalog: int) -> None:
+    from storage.crud import courses as course_crud
+
+    with db.session_scope(owned.app.engine) as s:
+        target = next(c for c in course_crud.list_courses(s) if c.external_id == "sql-201")
+    owned.app.services["recommender"] = _FakeRecommender(target.id or 0)
+    await owned.say("ann", "/buddy join python")
+    await owned.say("ben", "/buddy join python")
+    replies = await owned.say("owner", "/buddy round")
+    intro = next(r for r in replies if r.direct_to).rich.to_plain()
+    assert f"First step: take *{target.title}* together (`/course {target.id}`)" in intro
+
+
+async def test_first_step_falls_back_to_catalogue_search(owned: TestBot, catalog: int) -> None:
+    await owned.say("ann", "/buddy join Figma")
+    await owned.say("ben", "/buddy join figma")
+    replies = await owned.say("owner", "/buddy round")
+    intro = next(r for r in replies if r.direct_to).rich.to_plain()
+    assert "First step: take *Figma from Scratch* together" in intro and "you both study Figma" in intro
