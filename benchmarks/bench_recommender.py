@@ -123,6 +123,8 @@ HYBRID_GRID: list[dict[str, Any]] = [
     {"recency_half_life": 20.0},
     {"recency_half_life": 50.0},
     {"recency_half_life": None},
+    {"recency_half_life": 20.0, "input_dropout": 0.3},
+    {"recency_half_life": 20.0, "dim": 128, "hidden": 512},
 ]
 
 

@@ -113,7 +113,8 @@ def ease_matrix(x: sp.csr_matrix, l2: float) -> np.ndarray:
     p = torch.linalg.inv(g)
     b = -p / torch.diag(p)[None, :]
     b.fill_diagonal_(0.0)
-    return b.to(torch.float32).numpy()
+    # torch.linalg.inv returns column-major memory; scipy's sparse @ dense would copy it on every call
+    return np.ascontiguousarray(b.to(torch.float32).numpy())
 
 
 class EASE(_ItemItem):

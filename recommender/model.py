@@ -99,6 +99,14 @@ class ItemTower(nn.Module):
         return v
 
 
+def _mm(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """``x @ w`` for dense or sparse ``x``; sparse products run in float32 outside autocast."""
+    if not x.is_sparse:
+        return x @ w
+    with torch.autocast(device_type=x.device.type, enabled=False):
+        return torch.sparse.mm(x, w.float())
+
+
 class UserTower(nn.Module):
     """Member vectors ``[b, d + 1]`` (last column 1) from their interaction rows, text and activity."""
 
@@ -125,10 +133,11 @@ class UserTower(nn.Module):
         user_text: torch.Tensor | None,
         activity: torch.Tensor,
     ) -> torch.Tensor:
-        """``x`` ``[b, n_items]`` (normalised weights), ``user_text`` ``[b, t_u]``, ``activity`` ``[b, 2]``."""
-        h = x @ (self.hist.weight * id_mask[:, None]) + self.hist_text(x @ item_text)
+        """``x`` ``[b, n_items]`` (normalised weights; dense or sparse COO), ``user_text`` ``[b, t_u]``,
+        ``activity`` ``[b, 2]``."""
+        h = _mm(x, self.hist.weight * id_mask[:, None]) + self.hist_text(_mm(x, item_text))
         if self.hist_feat is not None and item_feats is not None:
-            h = h + self.hist_feat(x @ item_feats)
+            h = h + self.hist_feat(_mm(x, item_feats))
         if self.user_text is not None and user_text is not None:
             h = h + self.user_text(user_text)
         u = self.out(torch.tanh(h + self.activity(activity)))
@@ -465,7 +474,8 @@ class HybridRecommender(Recommender):
         self.warm = np_["warm"].astype(bool)
         self.blend_weight = float(np_["blend_weight"])
         self.item_feats = np_.get("item_feats")
-        self.item_item = np_.get("item_item")
+        item_item = np_.get("item_item")
+        self.item_item = None if item_item is None else np.ascontiguousarray(item_item)
         self.inputs = csr_from_state("inputs", state)
         feat_dim = 0 if self.item_feats is None else self.item_feats.shape[1]
         user_text_dim = self.user_text.shape[1] if "net.users.user_text.weight" in state else 0

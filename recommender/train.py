@@ -29,7 +29,6 @@ from recommender.model import (
     HybridRecommender,
     activity_features,
     input_matrix,
-    normalise_rows,
     zscore,
 )
 from recommender.split import temporal_split
@@ -95,6 +94,22 @@ def _dense_rows(m: sp.csr_matrix, rows: np.ndarray, dev: torch.device) -> torch.
     return torch.as_tensor(m[rows].toarray(), dtype=torch.float32, device=dev)
 
 
+def _sparse_rows(
+    m: sp.csr_matrix, rows: np.ndarray, dev: torch.device, keep_prob: float = 1.0, gen: torch.Generator | None = None
+) -> torch.Tensor:
+    """Rows of ``m`` as an L2-row-normalised sparse COO tensor ``[len(rows), n_cols]``, entries kept with
+    probability ``keep_prob`` (input dropout)."""
+    sub = m[rows].tocoo()
+    r = torch.as_tensor(sub.row, dtype=torch.int64, device=dev)
+    c = torch.as_tensor(sub.col, dtype=torch.int64, device=dev)
+    v = torch.as_tensor(sub.data, dtype=torch.float32, device=dev)
+    if keep_prob < 1.0:
+        v = v * (torch.rand(v.shape, generator=gen, device=dev) < keep_prob)
+    norm = torch.zeros(len(rows), device=dev).index_add_(0, r, v * v).sqrt().clamp_min(1e-8)
+    shape = (len(rows), m.shape[1])
+    return torch.sparse_coo_tensor(torch.stack([r, c]), v / norm[r], shape, check_invariants=False).coalesce()
+
+
 def _user_vectors(
     net: HybridNet, x: sp.csr_matrix, users: np.ndarray, inp: Inputs, dev: torch.device
 ) -> torch.Tensor:
@@ -105,7 +120,7 @@ def _user_vectors(
         ut = None if inp.user_text is None else inp.user_text[torch.as_tensor(rows, device=dev)]
         out.append(
             net.users(
-                normalise_rows(_dense_rows(x, rows, dev)),
+                _sparse_rows(x, rows, dev),
                 inp.item_text,
                 inp.item_feats,
                 inp.warm,
@@ -221,8 +236,7 @@ def _step(
 ) -> int:
     """One optimisation step on members ``rows``; returns the number of positives processed."""
     target = _dense_rows(x, rows, dev)  # [b, n_items]
-    keep = torch.bernoulli(torch.full_like(target, 1.0 - cfg.input_dropout), generator=gen)
-    given = normalise_rows(_dense_rows(x_in, rows, dev) * keep)
+    given = _sparse_rows(x_in, rows, dev, 1.0 - cfg.input_dropout, gen)
     id_keep = (torch.rand(target.shape[1], generator=gen, device=dev) >= cfg.cold_item_dropout).float()
     mask = inp.warm * id_keep
     idx = torch.as_tensor(rows, device=dev)
