@@ -177,7 +177,19 @@ class MessageScorer:
             analyzer, self._store, max_batch=self.max_batch, max_delay=self.max_delay
         )
         self.worker.start()
-        self._backfill = asyncio.get_running_loop().create_task(self.backfill(), name="sentiment-backfill")
+        self.catch_up()
+
+    def catch_up(self) -> asyncio.Task[int] | None:
+        """Start a backfill unless one is running: at start, and hourly for texts dropped while the queue was full.
+
+        Returns the running backfill task (None when the worker is not running)."""
+        if not self.running:
+            return None
+        if self._backfill is None or self._backfill.done():
+            self._backfill = asyncio.get_running_loop().create_task(
+                self.backfill(), name="sentiment-backfill"
+            )
+        return self._backfill
 
     async def stop(self) -> None:
         if self._backfill is not None:

@@ -59,7 +59,11 @@ def register(app: CohortApp) -> None:
     async def retention_job() -> None:
         await asyncio.to_thread(purge_all, app.engine, now=app.clock.now())
 
+    async def catch_up() -> None:
+        scorer.catch_up()
+
     async def start_retention() -> None:
+        app.scheduler.every("signals-backfill", 3600, catch_up, start_now=False)
         app.scheduler.cron("signals-retention", retention_job, hour=3, minute=30)
         await retention_job()  # a deployment that was down at 03:30 catches up at once
 

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.app import CohortApp
 from bot.dispatcher import ensure_identity
@@ -44,7 +44,9 @@ def messages_of(app: CohortApp, name: str, platform: str = "test") -> list[Messa
         acc = s.exec(select(PlatformAccount).where(PlatformAccount.platform_user_id == name)).first()
         if acc is None:
             return []
-        return list(s.exec(select(Message).where(Message.member_id == acc.member_id).order_by(Message.id)))
+        return list(
+            s.exec(select(Message).where(Message.member_id == acc.member_id).order_by(col(Message.id)))
+        )
 
 
 def group_settings(app: CohortApp, group_id: int) -> dict[str, Any]:

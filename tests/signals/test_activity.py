@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.app import CohortApp
 from bot.clock import FakeClock
@@ -18,7 +18,7 @@ from tests.signals.conftest import ids
 
 def reactions(app: CohortApp) -> list[Reaction]:
     with db.session_scope(app.engine) as s:
-        return list(s.exec(select(Reaction).order_by(Reaction.id)))
+        return list(s.exec(select(Reaction).order_by(col(Reaction.id))))
 
 
 def activity(bot: TestBot) -> dict[int, object]:

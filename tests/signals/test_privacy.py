@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select
-from sqlmodel import SQLModel
+from sqlalchemy import func
+from sqlalchemy import select as sa_select
+from sqlmodel import SQLModel, select
 
 from bot.app import CohortApp
 from bot.clock import FakeClock
@@ -44,13 +45,13 @@ def rows_of(app: CohortApp, group_id: int, member_id: int) -> dict[str, int]:
                 continue
             for c in member_cols(table):
                 n = s.execute(
-                    select(func.count())
+                    sa_select(func.count())
                     .select_from(table)
                     .where(table.c.group_id == group_id, c == member_id)
                 ).scalar_one()
                 out[f"{table.name}.{c.name}"] = int(n)
             if "member_ids" in table.c:
-                lists = s.execute(select(table.c.member_ids).where(table.c.group_id == group_id)).scalars()
+                lists = s.execute(sa_select(table.c.member_ids).where(table.c.group_id == group_id)).scalars()
                 out[f"{table.name}.member_ids"] = sum(1 for ids_ in lists if member_id in ids_)
     return out
 
@@ -80,10 +81,12 @@ async def seed_everything(bot: TestBot, app: CohortApp, clock: FakeClock, who: s
         rnd = BuddyRound(group_id=group_id)
         s.add(rnd)
         s.flush()
+        assert event.id is not None and rnd.id is not None
         s.add(Rsvp(group_id=group_id, event_id=event.id, member_id=member_id, status="going"))
         match = BuddyMatch(group_id=group_id, round_id=rnd.id, member_ids=[member_id, partner_id])
         s.add(match)
         s.flush()
+        assert match.id is not None
         for mid in (member_id, partner_id):
             s.add(BuddyCheckin(group_id=group_id, match_id=match.id, member_id=mid, due_at=now))
         s.add(PendingAction(group_id=group_id, member_id=member_id, action="event_add", expires_at=now))
@@ -138,8 +141,8 @@ async def test_forget_deletes_every_row_of_the_member_in_this_group_only(
     assert [m.platform_message_id for m in messages_of(running, "alice") if not m.is_command] == ["g2-m1"]
     # Bob's reaction to alice's forgotten message still counts for bob but no longer points at it.
     with db.session_scope(running.engine) as s:
-        kept = s.exec(select(Reaction).where(Reaction.member_id == bob, Reaction.group_id == group_id)).all()  # type: ignore[call-overload]
-    assert [(r[0].platform_message_id, r[0].message_id) for r in kept] == [("g1-m1", None)]
+        kept = s.exec(select(Reaction).where(Reaction.member_id == bob, Reaction.group_id == group_id)).all()
+    assert [(r.platform_message_id, r.message_id) for r in kept] == [("g1-m1", None)]
 
 
 async def test_forget_of_a_member_in_no_other_group_removes_the_identity_too(
@@ -151,7 +154,7 @@ async def test_forget_of_a_member_in_no_other_group_removes_the_identity_too(
     await bot.press("alice", buttons[0].payload)
     with db.session_scope(app.engine) as s:
         assert s.get(Member, alice) is None
-        assert s.exec(select(PlatformAccount).where(PlatformAccount.member_id == alice)).first() is None  # type: ignore[call-overload]
+        assert s.exec(select(PlatformAccount).where(PlatformAccount.member_id == alice)).first() is None
     # Chatting again starts fresh.
     await bot.say("alice", "I'm back")
     assert [m.text for m in messages_of(app, "alice")] == ["I'm back"]
@@ -166,7 +169,7 @@ async def test_forget_by_someone_who_never_spoke_deletes_nothing(bot: TestBot, a
     assert replies[0].buttons == ()
     assert [m.text for m in messages_of(app, "bob")] == ["hello"]
     with db.session_scope(app.engine) as s:
-        assert s.exec(select(func.count()).select_from(PendingAction)).one()[0] == 0  # type: ignore[call-overload]
+        assert s.exec(select(func.count()).select_from(PendingAction)).one() == 0
 
 
 async def test_forget_confirmation_belongs_to_its_member_expires_and_can_be_cancelled(

@@ -56,6 +56,7 @@ async def test_records_cover_every_kind_and_stay_in_their_group(
         event = Event(group_id=group_id, title="Git clinic", starts_at=now + timedelta(days=1), course_id=9)
         s.add(event)
         s.flush()
+        assert event.id is not None
         s.add(
             Rsvp(
                 group_id=group_id,
@@ -79,6 +80,7 @@ async def test_records_cover_every_kind_and_stay_in_their_group(
         rnd = BuddyRound(group_id=group_id)
         s.add(rnd)
         s.flush()
+        assert rnd.id is not None
         s.add(BuddyMatch(group_id=group_id, round_id=rnd.id, member_ids=[alice, bob], created_at=now))
     with db.session_scope(running.engine) as s:
         records = interaction_records(s, group_id=group_id)

@@ -44,7 +44,7 @@ async def test_bad_input_is_stored_and_scored_without_error(bot: TestBot, runnin
     for row in rows:
         assert row.sentiment is not None and -1.0 <= row.sentiment <= 1.0
         assert row.sentiment_label in ("positive", "neutral", "negative")
-    assert rows[2].sentiment > 0  # emoji-only praise reads as positive
+    assert (rows[2].sentiment or 0) > 0  # emoji-only praise reads as positive
 
 
 async def test_edited_message_is_rescored(bot: TestBot, running: CohortApp) -> None:
@@ -126,3 +126,17 @@ def test_edit_flag_reaches_listener_copy() -> None:
         id="1", chat=Chat("test", "g"), author=ChatUser("test", "u", "U"), text="x", sent_at=datetime.now(UTC)
     )
     assert replace(m, edited=True).edited
+
+
+async def test_hourly_catch_up_scores_texts_the_worker_dropped(bot: TestBot, running: CohortApp) -> None:
+    scorer = running.services["signals.scorer"]
+    assert {"signals-backfill", "signals-retention"} <= set(running.scheduler.job_ids())
+    await bot.say("alice", "first message")
+    await scorer.worker.stop()  # a full queue drops texts: here, a stopped worker refuses them
+    await bot.say("alice", "this one was dropped, but it is wonderful", message_id="dropped")
+    assert messages_of(running, "alice")[1].sentiment is None
+    scorer.worker.start()
+    task = scorer.catch_up()
+    assert task is not None and await task == 1  # only the dropped text was unscored
+    await running.stop()
+    assert all(m.sentiment is not None for m in messages_of(running, "alice"))

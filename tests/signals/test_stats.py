@@ -6,6 +6,7 @@ import io
 import json
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -67,7 +68,9 @@ def expected_from_store(app: CohortApp, group_id: int, now: datetime, days: int)
     for m, t, _ in sorted(msgs, key=lambda x: x[1]):
         first_seen.setdefault(m, t.date())
     day_list = [first_day + timedelta(days=i) for i in range(days)]
-    per_day, scores, authors = defaultdict(int), defaultdict(list), defaultdict(set)
+    per_day: dict[date, int] = defaultdict(int)
+    scores: dict[date, list[float]] = defaultdict(list)
+    authors: dict[date, set[int]] = defaultdict(set)
     hours = [0] * 24
     for m, t, sc in msgs:
         if since <= t <= now:
@@ -93,7 +96,7 @@ def expected_from_store(app: CohortApp, group_id: int, now: datetime, days: int)
     }
 
 
-def png_numbers(data: bytes) -> tuple[tuple[int, int], dict[str, object]]:
+def png_numbers(data: bytes) -> tuple[tuple[int, int], dict[str, Any]]:
     image = Image.open(io.BytesIO(data))
     image.load()
     assert image.format == "PNG"
@@ -118,7 +121,7 @@ async def test_stats_chart_matches_the_store(
     assert size[0] >= 800 and size[1] >= 600
     group_id, _ = ids(bot, "olivia")
     assert numbers == expected_from_store(running, group_id, clock.now(), days)
-    assert sum(numbers["messages_per_day"]) == 4  # type: ignore[arg-type]
+    assert sum(numbers["messages_per_day"]) == 4
     lines = reply.rich.to_plain().split("\n")
     assert len(lines) == 3
     assert lines[0] == f"In the last {days} days: *4* messages from *3* members (2 new)."
@@ -131,7 +134,7 @@ async def test_stats_of_a_quiet_group_and_default_days(bot: TestBot, app: Cohort
     reply = (await bot.say("olivia", "/stats"))[0]
     assert reply.attachment is not None
     _, numbers = png_numbers(reply.attachment.data)
-    assert len(numbers["days"]) == 30 and sum(numbers["messages_per_day"]) == 0  # type: ignore[arg-type]
+    assert len(numbers["days"]) == 30 and sum(numbers["messages_per_day"]) == 0
     assert reply.rich.to_plain().startswith("In the last 30 days: *0* messages")
 
 
