@@ -21,16 +21,16 @@ CONFIRM_MINUTES = 10
 
 # Plain names of the tables a member can have rows in, for the /privacy and /forget answers.
 TABLE_NAMES = {
-    "message": "messages",
-    "reaction": "reactions",
-    "rating": "ratings and course signals",
-    "coursemention": "course mentions",
-    "rsvp": "event RSVPs",
-    "buddyprofile": "study-buddy profile",
-    "buddymatch": "study-buddy matches",
-    "buddycheckin": "study-buddy check-ins",
-    "pendingaction": "pending confirmations",
-    "event": "events you created",
+    "message": ("message", "messages"),
+    "reaction": ("reaction", "reactions"),
+    "rating": ("rating or course signal", "ratings and course signals"),
+    "coursemention": ("course mention", "course mentions"),
+    "rsvp": ("event RSVP", "event RSVPs"),
+    "buddyprofile": ("study-buddy profile", "study-buddy profiles"),
+    "buddymatch": ("study-buddy match", "study-buddy matches"),
+    "buddycheckin": ("study-buddy check-in", "study-buddy check-ins"),
+    "pendingaction": ("pending confirmation", "pending confirmations"),
+    "event": ("event you created", "events you created"),
 }
 
 
@@ -39,7 +39,11 @@ class ForgetError(Exception):
 
 
 def describe(counts: dict[str, int]) -> str:
-    parts = [f"{n} {TABLE_NAMES.get(name, name)}" for name, n in sorted(counts.items()) if n]
+    parts = []
+    for name, n in sorted(counts.items()):
+        one, many = TABLE_NAMES.get(name, (f"{name} row", f"{name} rows"))
+        if n:
+            parts.append(f"{n} {one if n == 1 else many}")
     return ", ".join(parts)
 
 

@@ -205,7 +205,7 @@ def _me_text(ctx: Context) -> RichText:
         membership = core_crud.get_membership(s, group_id=ctx.group_id, member_id=ctx.member_id)
     w, m, a = mine.week, mine.month, mine.all_time
     lines: list[RichText | str] = [
-        T(bold("Your activity in "), bold(clip(ctx.chat.title or "this group", 60))),
+        bold(f"Your activity in {clip(ctx.chat.title or 'this group', 60)}"),
         f"Messages: {w.messages} this week · {m.messages} in 30 days · {a.messages} in all",
         f"Active days: {w.active_days} this week · {m.active_days} in 30 days · {a.active_days} in all",
         f"Streak: {mine.streak} day{'s' if mine.streak != 1 else ''} (longest {mine.longest_streak})",

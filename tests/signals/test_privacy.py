@@ -209,7 +209,7 @@ async def test_privacy_is_private_and_describes_what_is_stored(bot: TestBot, cat
     replies = await bot.say("alice", "/privacy")
     assert replies[0].direct_to == bot.user("alice")
     text = replies[0].rich.to_plain()
-    assert "Stored now: 1 messages, 1 ratings and course signals." in text
+    assert "Stored now: 1 message, 1 rating or course signal." in text
     assert "kept forever" in text and "Signals: *on*" in text
     assert "Stored now: nothing besides your membership." in await bot.text("newbie", "/privacy")
 
