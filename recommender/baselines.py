@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Hashable
 from typing import Any
 
@@ -192,7 +193,10 @@ class _ImplicitMF(Recommender):
     def _fit(self, data: InteractionData, *, progress: bool) -> None:
         from threadpoolctl import threadpool_limits
 
-        with threadpool_limits(1, "blas"):  # implicit warns (an error under pytest) with threaded BLAS
+        # implicit advises single-threaded BLAS; limit it, and silence the advice where a second BLAS
+        # copy (numpy's and scipy's) escapes the limit
+        with threadpool_limits(1, "blas"), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*OpenBLAS is configured.*", category=RuntimeWarning)
             model = self._make()
             model.fit(self._fd.positives.astype(np.float32), show_progress=progress)
         self.user_factors = np.asarray(model.user_factors, dtype=np.float32)  # [n_users, f(+1)]

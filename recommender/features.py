@@ -113,6 +113,9 @@ class TextEncoder(_CachedEncoder):
     def _load(self) -> Any:
         if self._model is None:
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # no "Loading weights" bar in batch jobs
 
             if self.name == DEFAULT_MODEL:
                 os.environ.setdefault("HF_HUB_OFFLINE", "1")

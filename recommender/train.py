@@ -95,7 +95,11 @@ def _dense_rows(m: sp.csr_matrix, rows: np.ndarray, dev: torch.device) -> torch.
 
 
 def _sparse_rows(
-    m: sp.csr_matrix, rows: np.ndarray, dev: torch.device, keep_prob: float = 1.0, gen: torch.Generator | None = None
+    m: sp.csr_matrix,
+    rows: np.ndarray,
+    dev: torch.device,
+    keep_prob: float = 1.0,
+    gen: torch.Generator | None = None,
 ) -> torch.Tensor:
     """Rows of ``m`` as an L2-row-normalised sparse COO tensor ``[len(rows), n_cols]``, entries kept with
     probability ``keep_prob`` (input dropout)."""
