@@ -184,3 +184,39 @@ async def test_first_step_falls_back_to_catalogue_search(owned: TestBot, catalog
     replies = await owned.say("owner", "/buddy round")
     intro = next(r for r in replies if r.direct_to).rich.to_plain()
     assert "First step: take *Figma from Scratch* together" in intro and "you both study Figma" in intro
+
+
+async def _three_python_members(bot: TestBot) -> None:
+    for who in ("ann", "ben", "cat"):
+        for line in PYTHON_TALK:
+            await bot.say(who, line)
+        await bot.say(who, "/buddy join python")
+
+
+async def test_buddy_me_falls_back_to_a_recent_partner(bot: TestBot) -> None:
+    await _three_python_members(bot)
+    await bot.say("ann", "/buddy me")
+    first = await bot.say("ben", "/buddy me")
+    assert "Found you a buddy: *ann*" in first[0].rich.to_plain()
+    await bot.say("ann", "/buddy me")
+    again = await bot.say("ben", "/buddy me")  # only ann waits: a repeat, and the message says so
+    assert "Found you a buddy: *ann*" in again[0].rich.to_plain()
+    assert "matched recently" in next(r for r in again if r.direct_to).rich.to_plain()
+
+
+async def test_buddy_me_picks_a_new_partner_over_a_recent_one(bot: TestBot) -> None:
+    from sqlmodel import select
+
+    from storage.models import BuddyProfile, Member
+
+    await _three_python_members(bot)
+    await bot.say("ann", "/buddy me")
+    await bot.say("ben", "/buddy me")  # ann + ben
+    with db.session_scope(bot.app.engine) as s:  # ben and cat both wait now
+        waiting = {m.id for m in s.exec(select(Member)) if m.display_name in ("ben", "cat")}
+        for p in s.exec(select(BuddyProfile)):
+            if p.member_id in waiting:
+                p.waiting_since = bot.app.clock.now()
+                s.add(p)
+    found = await bot.say("ann", "/buddy me")
+    assert "Found you a buddy: *cat*" in found[0].rich.to_plain()

@@ -17,7 +17,7 @@ async def _talk(bot: TestBot, who: str, lines: list[str]) -> None:
         await bot.say(who, line)
 
 
-async def test_python_and_design_pairs_then_no_repeats(owned: TestBot, catalog: int) -> None:
+async def test_python_and_design_pairs_then_no_repeats(owned: TestBot, catalog: int, backend: str) -> None:
     bot = owned
     for who in ("ann", "ben"):
         await _talk(bot, who, PYTHON_TALK)
