@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -304,7 +305,9 @@ def reason_for(infos: Sequence[MemberInfo], now: datetime) -> tuple[str, list[st
     return " and ".join(parts) + ", " + zones, topics
 
 
-RecommendFn = Callable[[int, int], list[int]]
+# (session, group_id, member_id, n) -> course ids, best first; [] when the recommender has nothing personal.
+RecommendFn = Callable[[Session, int, int, int], list[int]]
+RECOMMENDER_BUDGET_S = 5.0  # per round: large rounds fall back to catalogue search once it is spent
 
 
 def first_step(s: Session, *, group_id: int, member_ids: Sequence[int], topics: Sequence[str],
@@ -319,7 +322,7 @@ def first_step(s: Session, *, group_id: int, member_ids: Sequence[int], topics: 
             ranks: Counter[int] = Counter()
             hits: Counter[int] = Counter()
             for m in member_ids:
-                for rank, cid in enumerate(recommend(m, 20)):
+                for rank, cid in enumerate(recommend(s, group_id, m, 20)):
                     ranks[cid] += rank
                     hits[cid] += 1
             both = [c for c in hits if hits[c] == len(member_ids) and c not in rated]
@@ -392,7 +395,10 @@ def run_round(s: Session, *, group_id: int, now: datetime, encoder: Encoder, def
     catalog = course_crud.list_courses(s)
     rated = crud.rated_course_ids(s, group_id=group_id, member_ids=ids)
     rows: list[tuple[MatchGroup, BuddyMatch, str, Course | None]] = []
+    started = time.perf_counter()
     for g in result.groups:
+        if recommend is not None and time.perf_counter() - started > RECOMMENDER_BUDGET_S:
+            recommend = None  # the model scores one member at a time; thousands of pairs would take minutes
         members = [infos[m] for m in g.member_ids]
         reason, topics = reason_for(members, now)
         course = first_step(s, group_id=group_id, member_ids=g.member_ids, topics=topics, recommend=recommend,

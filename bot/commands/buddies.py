@@ -53,13 +53,15 @@ class BuddyService:
         return self._encoder
 
     def recommend_fn(self) -> svc.RecommendFn | None:
-        """Course picks from the recommender service when one is running (any object with `recommend`)."""
+        """Personal course picks from the recommender service (community.recommendations) when it runs."""
         rec = self.app.services.get("recommender")
         if rec is None or not hasattr(rec, "recommend"):
             return None
 
-        def pick(member_id: int, n: int) -> list[int]:
-            return [int(x[0]) for x in rec.recommend(member_id, n=n)]
+        def pick(s: Session, group_id: int, member_id: int, n: int) -> list[int]:
+            picks, personalised = rec.recommend(s, group_id=group_id, member_id=member_id, n=n)
+            # Popular-in-group picks say nothing about the pair: the shared-topic search is better then.
+            return [p.course.id for p in picks if p.course.id is not None] if personalised else []
 
         return pick
 

@@ -156,13 +156,19 @@ async def test_timezone_set_city_and_suggestions(bot: TestBot) -> None:
 
 
 class _FakeRecommender:
-    """Stands in for the recommender service: everyone's best pick is the course with this id."""
+    """Stands in for community.recommendations.RecommendationService: everyone's best pick is one course."""
 
-    def __init__(self, course_id: int) -> None:
-        self.course_id = course_id
+    def __init__(self, course_id: int, personalised: bool = True) -> None:
+        self.course_id, self.personalised = course_id, personalised
 
-    def recommend(self, member_id: int, *, n: int = 10) -> list[tuple[int, float]]:
-        return [(self.course_id, 0.9), (1, 0.5)][:n]
+    def recommend(self, s, *, group_id: int, member_id: int, n: int):  # type: ignore[no-untyped-def]
+        from types import SimpleNamespace
+
+        from storage.crud import courses as course_crud
+
+        picks = [SimpleNamespace(course=course_crud.get_course(s, course_id=cid), score=0.9, reason="")
+                 for cid in (self.course_id, 1)]
+        return picks[:n], self.personalised
 
 
 async def test_first_step_uses_the_recommender_when_running(owned: TestBot, catalog: int) -> None:
@@ -179,6 +185,7 @@ async def test_first_step_uses_the_recommender_when_running(owned: TestBot, cata
 
 
 async def test_first_step_falls_back_to_catalogue_search(owned: TestBot, catalog: int) -> None:
+    owned.app.services["recommender"] = _FakeRecommender(1, personalised=False)  # only popular picks: not used
     await owned.say("ann", "/buddy join Figma")
     await owned.say("ben", "/buddy join figma")
     replies = await owned.say("owner", "/buddy round")
