@@ -41,6 +41,8 @@ MessageListener = Callable[["Context", Any], Awaitable[None] | None]
 
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{1,64})?(?:\s+(.*))?$", re.S)
 MAX_COMMAND_TEXT = 10_000
+# The order of sections in /help; other categories follow in registration order.
+CATEGORY_ORDER = ("General", "Courses", "Community", "Study buddies", "Events", "Privacy", "Account", "Admin")
 
 
 @dataclass(frozen=True)
@@ -272,7 +274,8 @@ class Dispatcher:
             by_cat.setdefault(spec.category, []).append(spec)
         lines: list[RichText | str] = [bold("Cohort — what I can do")]
         is_admin = ROLE_RANK.get(role, 0) >= ROLE_RANK["admin"]
-        for cat, specs in by_cat.items():
+        rank = {c: i for i, c in enumerate(CATEGORY_ORDER)}
+        for cat, specs in sorted(by_cat.items(), key=lambda kv: rank.get(kv[0], len(rank))):
             visible = [s for s in specs if is_admin or not s.owner_only]
             if not visible:
                 continue
