@@ -330,12 +330,17 @@ def main() -> int:
     chosen = f"recency {cfg.recency_half_life}, epochs {cfg.epochs}, blend {cfg.item_item_weight} (val NDCG {val:.4f})"
     rows.append(fmt_row("**hybrid (this project)**", res, chosen))
     print(rows[-1], flush=True)
+    for label, change in (("tower only (blend 0)", {"item_item_weight": 0.0}), ("no recency", {"recency_half_life": None})):
+        abl = run_model(HybridRecommender(cfg, **change), train, truth)
+        results["main"][f"hybrid ablation: {label}"] = abl
+        rows.append(fmt_row(f"hybrid ablation: {label}", abl, "same epochs/blend otherwise"))
+        print(rows[-1], flush=True)
     seeds = [res["ndcg"]]
     for seed in (1, 2):
         seeds.append(run_model(HybridRecommender(cfg, seed=seed), train, truth)["ndcg"])
     results["hybrid_seed_ndcg"] = seeds
     print(f"hybrid NDCG@10 over seeds 0,1,2 (same config): {np.mean(seeds):.4f} +- {np.std(seeds):.4f}", flush=True)
-    best_base = max((v["ndcg"], k) for k, v in results["main"].items() if k != "hybrid")
+    best_base = max((v["ndcg"], k) for k, v in results["main"].items() if not k.startswith("hybrid"))
     results["hybrid_vs_best"] = {"best": best_base[1], "gain": res["ndcg"] / best_base[0] - 1}
     print(
         f"hybrid vs best baseline ({best_base[1]}): {100 * results['hybrid_vs_best']['gain']:+.1f}% NDCG@10",
