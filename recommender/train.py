@@ -189,6 +189,8 @@ def train_net(
     v_users = (
         np.flatnonzero(np.diff(v_truth.indptr) > 0) if v_truth is not None else np.zeros(0, dtype=np.int64)
     )
+    if len(v_users) > cfg.max_validation_users:  # per-epoch validation cost bounded on large data
+        v_users = np.sort(rng.choice(v_users, cfg.max_validation_users, replace=False))
     batch = max(cfg.batch_size, -(-len(train_users) // cfg.max_steps_per_epoch))
     best: dict[str, Any] = {"epoch": epochs, "ndcg": -1.0, "state": None}
     history: list[float] = []
