@@ -158,3 +158,12 @@ def test_bad_k_and_device(
     if not torch.cuda.is_available():
         assert batch.run(_args(tmp_path, inter, device="cuda")) == 2
         assert "CUDA" in capsys.readouterr().err
+
+
+def test_only_low_ratings_still_gives_unseen_items(tmp_path: Path) -> None:
+    low = _write(
+        tmp_path / "low.csv", ["user_id", "item_id", "rating"], [["a", "x", 1], ["b", "y", 2], ["a", "z", 3]]
+    )
+    assert batch.run(_args(tmp_path, low, k=5)) == 0
+    rows = _read(tmp_path / "out" / "recs.csv")
+    assert {(r["user_id"], r["item_id"]) for r in rows} == {("a", "y"), ("b", "x"), ("b", "z")}
