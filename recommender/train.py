@@ -54,18 +54,16 @@ class Inputs:
     warm: torch.Tensor  # [n_items] float 0/1
 
 
-def _encode_side(
-    data: InteractionData, cfg: HybridConfig
-) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-    """(item text ``[n_items, t]``, user text ``[n_users, t]`` or None, item features or empty)."""
+def _encode_side(data: InteractionData, cfg: HybridConfig) -> tuple[np.ndarray, np.ndarray | None]:
+    """(item text ``[n_items, t]``, user text ``[n_users, t]`` or None); no text at all: zeros ``[n_items, 1]``."""
     has_item_text = data.item_texts is not None and any(t.strip() for t in data.item_texts)
     has_user_text = data.user_texts is not None and any(t.strip() for t in data.user_texts)
     if not (has_item_text or has_user_text):
-        return np.zeros((data.n_items, 1), dtype=np.float32), None, np.zeros(0)
+        return np.zeros((data.n_items, 1), dtype=np.float32), None
     enc = make_encoder(cfg.encoder)
     item_text = enc.encode(list(data.item_texts or [""] * data.n_items))
     user_text = enc.encode(list(data.user_texts)) if has_user_text and data.user_texts else None
-    return item_text, user_text, np.zeros(0)
+    return item_text, user_text
 
 
 def _inputs(
@@ -318,7 +316,7 @@ def fit_hybrid(
     from recommender.base import FittedData
 
     cfg = model.config
-    item_text, user_text, _ = _encode_side(data, cfg)
+    item_text, user_text = _encode_side(data, cfg)
     carved = False
     train_part = data
     if valid is None and cfg.validation_fraction > 0:
