@@ -21,7 +21,11 @@ Type a line to send it as a message; "name: text" speaks as someone else. Try:
   /courses python       search the catalogue
   /course 3             details and this group's rating
   /rate 3 5             rate a course
-  alice: /rate 3 4      rate as alice
+  /recommend            picks for you, with reasons (cohort train makes them personal)
+  alice: /recommend     picks for alice, who rated data courses
+  /buddy join python    find a study partner;  /buddy round  pairs everyone (you are the owner)
+  /event add Study hall | tomorrow 8pm      schedule a live session
+  /stats                a chart of the group's activity
 Buttons appear as [1] [2]: type the number to press one. Ctrl-D (end of input) quits.
 """
 
