@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -94,7 +94,7 @@ class RecommendationService:
     def training_data(self, s: Session, *, group_id: int | None) -> InteractionData:
         courses = course_crud.list_courses(s)
         records = interaction_records(s, group_id=group_id)
-        texts = self._member_texts(s, group_id=group_id)
+        texts: dict[Hashable, str] = {k: v for k, v in self._member_texts(s, group_id=group_id).items()}
         return InteractionData.from_records(
             records,
             item_ids=[c.id for c in courses],
@@ -125,8 +125,10 @@ class RecommendationService:
         model.save(path)
         metrics = {k: float(v) for k, v in model.metrics.items() if isinstance(v, int | float)}
         with db.session_scope(self.engine) as s:
-            kwargs = {"created_at": now} if now is not None else {}
-            s.add(ModelVersion(path=str(path), scope=scope, fingerprint=fingerprint, metrics=metrics, **kwargs))
+            version = ModelVersion(path=str(path), scope=scope, fingerprint=fingerprint, metrics=metrics)
+            if now is not None:
+                version.created_at = now
+            s.add(version)
         self.refresh()
         return TrainOutcome(True, f"Trained on {data.nnz} interactions of {data.n_users} members "
                                   f"and {data.n_items} courses.", path, metrics)
@@ -152,7 +154,7 @@ class RecommendationService:
         records = [r for r in interaction_records(s, group_id=group_id) if r[0] == member_id]
         pairs = aggregate_records(records, now=time.time())
         pairs.sort(key=lambda p: p[3])
-        return [(int(course), float(weight)) for _, course, weight, _ in pairs]
+        return [(int(course), float(weight)) for _, course, weight, _ in pairs]  # type: ignore[call-overload]
 
     def _member_embedding(self, s: Session, *, group_id: int, member_id: int) -> np.ndarray | None:
         last = s.exec(select(col(Message.id)).where(Message.group_id == group_id, Message.member_id == member_id)
@@ -174,7 +176,7 @@ class RecommendationService:
         """(picks, personalised). Never a course the member rated, took, or marked "not for me"."""
         courses = {c.id: c for c in course_crud.list_courses(s)}
         history = self.member_history(s, group_id=group_id, member_id=member_id)
-        seen = {cid for cid, _ in history}
+        seen: set[int | None] = {cid for cid, _ in history}
         seen |= {r.course_id for r in course_crud.member_ratings(s, group_id=group_id, member_id=member_id,
                                                                   source=None)}
         model = self.model

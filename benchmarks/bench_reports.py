@@ -1,6 +1,6 @@
 """Benchmark (not a test): how long /leaderboard's and /stats' computations take on a big group.
 
-    .venv/bin/python tests/signals/bench_reports.py [--messages 50000] [--members 500]
+    .venv/bin/python benchmarks/bench_reports.py [--messages 50000] [--members 500]
 
 Bulk-inserts messages (30 % replies, scored) and reactions spread over 90 days into a SQLite file, then times
 `member_activity` (what /leaderboard and /me compute), `group_stats` and `render_chart` (what /stats does).
@@ -16,7 +16,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlmodel import SQLModel  # noqa: E402
 

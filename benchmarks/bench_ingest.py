@@ -1,6 +1,6 @@
 """Benchmark (not a test): does sentiment scoring keep pace with ingestion?
 
-    .venv/bin/python tests/signals/bench_ingest.py [--messages 2000] [--backfill 5000]
+    .venv/bin/python benchmarks/bench_ingest.py [--messages 2000] [--backfill 5000]
 
 Feeds messages through the real message path (CohortApp.handle with the fake adapter, SQLite file) with the
 sentiment worker running, and reports the message-path latency, how long after the last message every score was
@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import func  # noqa: E402
 from sqlmodel import SQLModel, select  # noqa: E402
