@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sqlmodel import Session
+
 from bot.dispatcher import ArgSpec, Context
 from bot.errors import UsageError, UserError
 from bot.text import RichText, T, bold, code
 from bot.types import Button, Reply
 from community.courses import course_details, course_line, search_courses
 from storage.crud import courses as crud
+from storage.models import Course
 
 if TYPE_CHECKING:
     from bot.app import CohortApp
@@ -22,6 +25,20 @@ def parse_course_id(raw: str) -> int:
     if not value.isdigit() or len(value) > 9:
         raise UsageError(f"{raw[:20]!r} is not a course number.")
     return int(value)
+
+
+def single_course_id(ctx: Context) -> int:
+    """The one course number a command takes (`/course 3`, `/similar #3`), or a usage error."""
+    if len(ctx.args) != 1:
+        raise UsageError()
+    return parse_course_id(ctx.args[0])
+
+
+def existing_course(s: Session, course_id: int, *, consequence: str = "") -> Course:
+    course = crud.get_course(s, course_id=course_id)
+    if course is None:
+        raise UserError(f"There is no course #{course_id}{consequence}. Find one with /courses.")
+    return course
 
 
 def courses_page(ctx: Context, query: str, page: int) -> Reply:
@@ -85,13 +102,9 @@ def register(app: CohortApp) -> None:
         category="Courses",
     )
     async def course(ctx: Context) -> RichText:
-        if len(ctx.args) != 1:
-            raise UsageError()
-        course_id = parse_course_id(ctx.args[0])
+        course_id = single_course_id(ctx)
         with ctx.session() as s:
-            c = crud.get_course(s, course_id=course_id)
-            if c is None:
-                raise UserError(f"There is no course #{course_id}. Find one with /courses.")
+            c = existing_course(s, course_id)
             avg, n = crud.course_rating_summary(s, group_id=ctx.group_id, course_id=course_id)
             mine = next((r.value for r in crud.member_ratings(s, group_id=ctx.group_id, member_id=ctx.member_id)
                          if r.course_id == course_id), None)
@@ -117,9 +130,7 @@ def register(app: CohortApp) -> None:
         if not 1 <= stars <= 5:
             raise UsageError(f"A rating is from 1 to 5, not {stars}.")
         with ctx.session() as s:
-            c = crud.get_course(s, course_id=course_id)
-            if c is None:
-                raise UserError(f"There is no course #{course_id}, so nothing was rated. Find one with /courses.")
+            c = existing_course(s, course_id, consequence=", so nothing was rated")
             _, created = crud.upsert_rating(s, group_id=ctx.group_id, member_id=ctx.member_id, course_id=course_id,
                                             value=float(stars), at=ctx.clock.now())
             avg, n = crud.course_rating_summary(s, group_id=ctx.group_id, course_id=course_id)

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from bot.commands.courses import parse_course_id
+from bot.commands.courses import existing_course, single_course_id
 from bot.dispatcher import ArgSpec, Context
 from bot.errors import UsageError, UserError
 from bot.text import RichText, T, bold, code
@@ -110,13 +110,9 @@ def register(app: CohortApp) -> None:
         category="Courses",
     )
     async def similar(ctx: Context) -> RichText:
-        if len(ctx.args) != 1:
-            raise UsageError()
-        course_id = parse_course_id(ctx.args[0])
+        course_id = single_course_id(ctx)
         with ctx.session() as s:
-            course = crud.get_course(s, course_id=course_id)
-            if course is None:
-                raise UserError(f"There is no course #{course_id}. Find one with /courses.")
+            course = existing_course(s, course_id)
             found = await asyncio.to_thread(svc.similar, s, course_id=course_id, n=5)
         lines: list[RichText | str] = [T("Courses like ", bold(course.title), ":")]
         lines += [T(f"#{c.id} ", bold(c.title), f" — {c.level}") for c, _ in found]
