@@ -6,7 +6,9 @@ the store; `render_chart` only draws them. Days and hours are UTC. Commands neve
 
 from __future__ import annotations
 
+import functools
 import io
+import re
 import warnings
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -114,6 +116,29 @@ def _top_rated(s: Session, *, group_id: int, since: datetime) -> list[CourseCoun
     return [CourseCount(cid, titles.get(cid, f"#{cid}"), len(v), sum(v) / len(v)) for cid, v in ranked]
 
 
+CJK_FONT_HINTS = ("Noto Sans CJK", "Noto Serif CJK", "WenQuanYi", "Source Han", "Droid Sans Fallback", "SimHei",
+                  "Microsoft YaHei", "PingFang", "AR PL")
+_CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
+
+
+@functools.cache
+def cjk_font() -> str | None:
+    """An installed font family that can draw Chinese/Japanese/Korean titles (e.g. Debian's fonts-noto-cjk)."""
+    from matplotlib import font_manager
+
+    for entry in font_manager.fontManager.ttflist:
+        if any(hint.lower() in entry.name.lower() for hint in CJK_FONT_HINTS):
+            return str(entry.name)
+    return None
+
+
+def chart_label(text: str, course_id: int | None = None) -> str:
+    """A label the chart can draw: CJK text needs a CJK font; without one, name the course by its number."""
+    if not _CJK.search(text) or cjk_font() is not None:
+        return text
+    return f"course #{course_id}" if course_id is not None else _CJK.sub("?", text)
+
+
 def render_chart(stats: GroupStats, *, title: str = "", metadata: dict[str, str] | None = None) -> bytes:
     """A 2×2 PNG: messages and sentiment per day, messages per hour, top courses, new vs returning members.
 
@@ -126,8 +151,17 @@ def render_chart(stats: GroupStats, *, title: str = "", metadata: dict[str, str]
 
 
 def _draw(stats: GroupStats, title: str, metadata: dict[str, str]) -> bytes:
+    from matplotlib import rc_context
+
+    family = ["DejaVu Sans", *([cjk_font()] if cjk_font() else [])]
+    with rc_context({"font.family": family}):
+        return _draw_figure(stats, title, metadata)
+
+
+def _draw_figure(stats: GroupStats, title: str, metadata: dict[str, str]) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     fig = Figure(figsize=(11, 7.5), dpi=100)
     FigureCanvasAgg(fig)
@@ -151,8 +185,8 @@ def _draw(stats: GroupStats, title: str, metadata: dict[str, str]) -> bytes:
     ax_hour.set_title("Most active hours (UTC)")
     ax_hour.set_xticks(range(0, 24, 3))
 
-    names = [clip(c.title, 24) + f" ({c.count})" for c in stats.top_discussed]
-    rated = [clip(c.title, 24) + f" ★{c.average:.1f} ({c.count})" for c in stats.top_rated]
+    names = [clip(chart_label(c.title, c.course_id), 24) + f" ({c.count})" for c in stats.top_discussed]
+    rated = [clip(chart_label(c.title, c.course_id), 24) + f" ★{c.average:.1f} ({c.count})" for c in stats.top_rated]
     rows = [("talk: " + n, c.count, "#f58518") for n, c in zip(names, stats.top_discussed, strict=True)]
     rows += [("rated: " + n, c.count, "#54a24b") for n, c in zip(rated, stats.top_rated, strict=True)]
     if rows:
@@ -171,8 +205,11 @@ def _draw(stats: GroupStats, title: str, metadata: dict[str, str]) -> bytes:
     ax_members.set_title("Active members per day: new vs returning")
     ax_members.set_xticks(x[::step], labels[::step], fontsize=8, rotation=30)
     ax_members.legend(loc="upper left", fontsize=8)
+    for ax in (ax_day, ax_hour, ax_members):
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax_course.xaxis.set_major_locator(MaxNLocator(integer=True))
     if title:
-        fig.suptitle(clip(title, 80))
+        fig.suptitle(clip(chart_label(title), 80))
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", metadata=metadata)
