@@ -157,6 +157,19 @@ def next_occurrence(event: Event, now: datetime) -> datetime | None:
     return found[0] if found else None
 
 
+def card_channel(event: Event, group_chat_id: str) -> str | None:
+    """The channel the event's card was posted in (a Discord channel inside the guild), for edits and reminder
+    posts; None where the platform needs none (the group's chat is the channel).
+
+    Rows saved before `card_channel_id` existed kept the channel in `card_chat_id` when it differed from the group.
+    """
+    if event.card_channel_id:
+        return event.card_channel_id
+    if event.card_chat_id and event.card_chat_id != group_chat_id:
+        return event.card_chat_id
+    return None
+
+
 def effective_offsets(event: Event, group: Group) -> list[int]:
     if event.reminder_offsets is not None:
         return list(event.reminder_offsets)

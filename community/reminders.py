@@ -11,8 +11,13 @@ Rules at send time:
 - several reminders of one occurrence due at once (the bot was down): only the nearest to the start is sent;
 - late but inside the window: sent once, saying how long until (or since) the start — no apology.
 
-Delivery is at most once: a process that dies between its claim and its send leaves the row `claimed` rather
-than risk a second copy.
+Claim lease: a claim is good for CLAIM_LEASE_SECONDS (120). A process that dies between its claim and its send leaves
+the row `claimed`; once the claim is older than the lease any process may take it over (atomically: the UPDATE
+re-checks that the claim is still stale, so exactly one process wins) and sends it, subject to the same rules (so
+past the grace window it is skipped and logged instead). The row is marked `sent` right after the group post
+succeeds. So delivery is exactly once unless a sender dies (or stalls for longer than the lease) after posting
+and before recording `sent`: then the reminder can be posted twice — at least once across crashes, never lost
+inside the grace window. A send that raises is retried the same way, after the lease.
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ from sqlmodel import col, select
 from bot.clock import Clock
 from bot.text import RichText, T, bold, clip
 from bot.types import Chat, ChatUser, Reply, SentMessage
-from community.events import extend_all
+from community.events import card_channel, extend_all
 from community.timeparse import format_when
 from storage.crud import events as crud
 from storage.db import session_scope
@@ -42,6 +47,9 @@ log = logging.getLogger(__name__)
 
 Push = Callable[[Reply], Awaitable[SentMessage | None]]
 CLAIM_BATCH = 100
+# How long a claim stands before another process may take it over (its claimer presumably died). Longer than any
+# healthy send of one group post; shorter than the grace window, so a taken-over reminder can still go out.
+CLAIM_LEASE_SECONDS = 120
 MAX_LISTED = 30
 
 
@@ -69,6 +77,7 @@ class ReminderService:
         poll_seconds: float = 5.0,
         worker: str | None = None,
         wake_at: Callable[[datetime], None] | None = None,
+        lease_seconds: float = CLAIM_LEASE_SECONDS,
     ) -> None:
         self.engine = engine
         self.clock = clock
@@ -76,24 +85,42 @@ class ReminderService:
         self.grace = timedelta(minutes=grace_minutes)
         self.poll_seconds = poll_seconds
         self.worker = worker or worker_name()
+        self.lease = timedelta(seconds=lease_seconds)
         # Optional: ask the scheduler for one extra tick at an exact time, so a reminder due between two polls
         # goes out on the second rather than up to `poll_seconds` late.
         self.wake_at = wake_at
 
     # ---- claiming -----------------------------------------------------------------------------------------
     def claim_due(self, now: datetime) -> list[int]:
-        """Claim up to CLAIM_BATCH due reminders for this worker; the ids returned are ours alone."""
+        """Claim up to CLAIM_BATCH due reminders for this worker; the ids returned are ours alone.
+
+        Pending rows due by `now`, and claimed rows whose claim is older than the lease (taken over)."""
         claimed: list[int] = []
+        stale_before = now - self.lease
         with session_scope(self.engine) as s:
-            for rid in crud.due_reminder_ids(s, now=now, limit=CLAIM_BATCH):
-                if crud.set_status_if(
-                    s,
-                    reminder_id=rid,
-                    expect="pending",
-                    status="claimed",
-                    claimed_by=self.worker,
-                    claimed_at=now,
-                ):
+            for rid, status in crud.claimable_reminder_ids(
+                s, now=now, stale_before=stale_before, limit=CLAIM_BATCH
+            ):
+                if status == "pending":
+                    won = crud.set_status_if(
+                        s,
+                        reminder_id=rid,
+                        expect="pending",
+                        status="claimed",
+                        claimed_by=self.worker,
+                        claimed_at=now,
+                    )
+                else:
+                    won = crud.reclaim_if_stale(
+                        s, reminder_id=rid, stale_before=stale_before, worker=self.worker, now=now
+                    )
+                    if won:
+                        log.warning(
+                            "reminder %s: a claim older than the %d s lease was never finished; taken over",
+                            rid,
+                            self.lease.total_seconds(),
+                        )
+                if won:
                     claimed.append(rid)
         return claimed
 
@@ -136,7 +163,7 @@ class ReminderService:
                 or event.status != "scheduled"
                 or r.event_version != event.version
             ):
-                _finish(s, r, "cancelled", now)
+                self._finish(s, rid, "cancelled", now)
                 return "dropped"
             late = now - r.fire_at
             if late > self.grace:
@@ -148,18 +175,26 @@ class ReminderService:
                     late.total_seconds() // 60,
                     self.grace.total_seconds() // 60,
                 )
-                _finish(s, r, "skipped", now)
+                self._finish(s, rid, "skipped", now)
                 return "skipped"
             if (
                 self._superseded(s, r, now)
                 or r.occurrence_start + timedelta(minutes=event.duration_minutes) < now
             ):
                 log.info("reminder %s skipped: a nearer reminder of the same occurrence is due", rid)
-                _finish(s, r, "skipped", now)
+                self._finish(s, rid, "skipped", now)
                 return "skipped"
             group_reply, directs = build_messages(s, event, group, r, now)
-            _finish(s, r, "sent", now)  # committed before sending: a crash after this never resends
+        # Still `claimed` while posting: a crash here leaves it for another process once the lease runs out.
         await self.push(group_reply)
+        with session_scope(self.engine) as s:
+            if not self._finish(s, rid, "sent", self.clock.now()):
+                log.warning(
+                    "reminder %s was posted but its claim had been taken over (sending took longer than the "
+                    "%d s lease); it may have been posted twice",
+                    rid,
+                    self.lease.total_seconds(),
+                )
         for reply in directs:
             try:
                 await self.push(reply)
@@ -181,11 +216,16 @@ class ReminderService:
         ).first()
         return nearer is not None
 
-
-def _finish(s, r: Reminder, status: str, now: datetime) -> None:  # type: ignore[no-untyped-def]
-    crud.set_status_if(
-        s, reminder_id=r.id or 0, expect="claimed", status=status, sent_at=now if status == "sent" else None
-    )
+    def _finish(self, s, rid: int, status: str, now: datetime) -> bool:  # type: ignore[no-untyped-def]
+        """Close our claim; False when it is no longer ours (taken over after the lease)."""
+        return crud.set_status_if(
+            s,
+            reminder_id=rid,
+            expect="claimed",
+            owner=self.worker,
+            status=status,
+            sent_at=now if status == "sent" else None,
+        )
 
 
 def group_chat(group: Group) -> Chat:
@@ -222,7 +262,7 @@ def build_messages(s, event: Event, group: Group, r: Reminder, now: datetime) ->
     else:
         body = T("Nobody has said they're going yet — ", bold("/event " + str(event.id)), " to join.")
     chat = group_chat(group)
-    channel = event.card_chat_id if event.card_chat_id and event.card_chat_id != chat.chat_id else None
+    channel = card_channel(event, chat.chat_id)  # post where the card lives (Discord: its channel)
     group_reply = Reply(chat=chat, text=RichText.join([head, body]), reply_channel_id=channel)
     directs: list[Reply] = []
     zones = crud.member_timezones(s, group_id=group.id, member_ids=[p[0] for p in people])

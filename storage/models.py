@@ -161,6 +161,7 @@ class Event(SQLModel, table=True):
     # Where the event card was posted, so RSVP counts can be edited in place.
     card_chat_id: str | None = Field(default=None, max_length=64)
     card_message_id: str | None = Field(default=None, max_length=64)
+    card_channel_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=_now, sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(default_factory=_now, sa_column=Column(UTCDateTime(), nullable=False))
 

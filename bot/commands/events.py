@@ -203,7 +203,10 @@ async def confirm_add(ctx: Context, data: str) -> RichText | str:
             row = crud.get_event(s, group_id=ctx.group_id, event_id=event_id or 0)
             if row is not None:
                 row.card_message_id = sent.message_id
-                row.card_chat_id = ctx.event.reply_channel_id or ctx.chat.chat_id
+                row.card_chat_id = ctx.chat.chat_id
+                # The channel the card went to (what ctx.reply set: Discord posts in a channel of the guild),
+                # so later edits and reminder posts go there whatever channel they are triggered from.
+                row.card_channel_id = card.reply_channel_id
                 s.add(row)
     return T("Saved as event ", bold(f"#{event_id}"), ". Members answer with the buttons on the card.")
 
@@ -218,9 +221,7 @@ async def refresh_card(ctx: Context, event_id: int) -> None:
             return
         text = card_text(s, event, group, now)
         buttons = rsvp_buttons(event_id) if event.status == "scheduled" else []
-        channel = (
-            event.card_chat_id if event.card_chat_id and event.card_chat_id != ctx.chat.chat_id else None
-        )
+        channel = svc.card_channel(event, ctx.chat.chat_id)  # where the card lives, not where this was typed
         reply = Reply(
             chat=ctx.chat,
             text=text,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import and_, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
@@ -167,30 +167,65 @@ def cancel_pending_reminders(s: Session, *, group_id: int, event_id: int) -> int
     return int(res.rowcount or 0)
 
 
-def due_reminder_ids(s: Session, *, now: datetime, limit: int) -> list[int]:
-    """Ids of pending reminders due by `now`, oldest first; rows another transaction holds are skipped (PG)."""
+def claimable_reminder_ids(
+    s: Session, *, now: datetime, stale_before: datetime, limit: int
+) -> list[tuple[int, str]]:
+    """(id, status) of reminders a poll may claim, oldest first: pending ones due by `now`, and claimed ones whose
+    claim is older than `stale_before` (the claimer died before sending: its lease ran out). Rows another
+    transaction holds are skipped (PG). Claim each with `set_status_if` / `reclaim_if_stale`, never blindly."""
     q = (
-        select(Reminder.id)
-        .where(Reminder.status == "pending", Reminder.fire_at <= now)
+        select(Reminder.id, Reminder.status)
+        .where(
+            or_(
+                and_(col(Reminder.status) == "pending", col(Reminder.fire_at) <= now),
+                and_(
+                    col(Reminder.status) == "claimed",
+                    or_(col(Reminder.claimed_at).is_(None), col(Reminder.claimed_at) <= stale_before),
+                ),
+            )
+        )
         .order_by(col(Reminder.fire_at), col(Reminder.id))
         .limit(limit)
     )
     if s.get_bind().dialect.name == "postgresql":
         q = q.with_for_update(skip_locked=True)
-    return [int(i) for i in s.exec(q) if i is not None]
+    return [(int(i), str(st)) for i, st in s.exec(q) if i is not None]
+
+
+def reclaim_if_stale(
+    s: Session, *, reminder_id: int, stale_before: datetime, worker: str, now: datetime
+) -> bool:
+    """Atomically take over a claim whose lease ran out: True only for the one caller that changed it.
+
+    The condition is re-checked in the UPDATE itself, and the new `claimed_at` is `now`, so once one process has
+    taken it over the row is no longer stale for anybody else (PostgreSQL re-evaluates the WHERE after waiting on
+    the row lock; SQLite serialises writers)."""
+    res = s.exec(
+        update(Reminder)
+        .where(
+            col(Reminder.id) == reminder_id,
+            col(Reminder.status) == "claimed",
+            or_(col(Reminder.claimed_at).is_(None), col(Reminder.claimed_at) <= stale_before),
+        )
+        .values(claimed_by=worker, claimed_at=now)
+    )
+    return int(res.rowcount or 0) == 1
 
 
 def next_pending_fire_at(s: Session) -> datetime | None:
     return s.exec(select(func.min(Reminder.fire_at)).where(Reminder.status == "pending")).first()
 
 
-def set_status_if(s: Session, *, reminder_id: int, expect: str, status: str, **values: Any) -> bool:
-    """Atomic compare-and-set of a reminder's status: True only for the one caller that changed it."""
-    res = s.exec(
-        update(Reminder)
-        .where(col(Reminder.id) == reminder_id, col(Reminder.status) == expect)
-        .values(status=status, **values)
-    )
+def set_status_if(
+    s: Session, *, reminder_id: int, expect: str, status: str, owner: str | None = None, **values: Any
+) -> bool:
+    """Atomic compare-and-set of a reminder's status: True only for the one caller that changed it.
+
+    With `owner`, only while the row is still claimed by that worker (its claim was not taken over)."""
+    q = update(Reminder).where(col(Reminder.id) == reminder_id, col(Reminder.status) == expect)
+    if owner is not None:
+        q = q.where(col(Reminder.claimed_by) == owner)
+    res = s.exec(q.values(status=status, **values))
     return int(res.rowcount or 0) == 1
 
 
