@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 19:42:32.500002
+Create Date: 2026-11-27 20:11:07.075631
 """
 
 from collections.abc import Sequence
@@ -118,6 +118,7 @@ def upgrade() -> None:
     sa.Column('created_by', sa.Integer(), nullable=True),
     sa.Column('card_chat_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('card_message_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('card_channel_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('created_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['course_id'], ['course.id'], ),
