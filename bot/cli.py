@@ -21,8 +21,8 @@ Type a line to send it as a message; "name: text" speaks as someone else. Try:
   /courses python       search the catalogue
   /course 3             details and this group's rating
   /rate 3 5             rate a course
-  /recommend            picks for you, with reasons (cohort train makes them personal)
-  alice: /recommend     picks for alice, who rated data courses
+  /recommend            picks for you: popular ones until you rate a few courses
+  alice: /recommend     personal picks for alice, who rated data courses, with the reasons
   /buddy join python    find a study partner;  /buddy round  pairs everyone (you are the owner)
   /event add Study hall | tomorrow 8pm      schedule a live session
   /stats                a chart of the group's activity
@@ -90,7 +90,7 @@ def _seed_if_empty(app: object, chat_id: str) -> bool:
     return True
 
 
-async def _chat(args: argparse.Namespace, *, seed: bool, banner: str | None) -> int:
+async def _chat(args: argparse.Namespace, *, seed: bool, banner: str | None, train: bool = False) -> int:
     from adapters.console import ConsoleAdapter
     from bot.app import CohortApp
 
@@ -98,6 +98,10 @@ async def _chat(args: argparse.Namespace, *, seed: bool, banner: str | None) -> 
     app = CohortApp(settings)
     if seed and _seed_if_empty(app, args.group):
         print("Created the store with the sample catalogue and community.", file=sys.stderr)
+        if train:
+            print("Training the course recommender on the sample community...", file=sys.stderr, flush=True)
+            outcome = app.services["recommender"].train()
+            print(outcome.message, file=sys.stderr)
     console = ConsoleAdapter(app, group=args.group, user=args.user, owner=args.owner or args.user)
     console.setup()
     app.add_adapter(console)
@@ -126,7 +130,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     _quiet_progress()
     _setup_logging(_settings(args), quiet=True)
-    return asyncio.run(_chat(args, seed=True, banner=FIRST_STEPS))
+    return asyncio.run(_chat(args, seed=True, banner=FIRST_STEPS, train=True))
 
 
 def _lazy(module: str, attr: str = "run") -> Callable[[argparse.Namespace], int]:

@@ -60,3 +60,16 @@ async def test_console_adapter_in_process(app: CohortApp, catalog: int) -> None:
     assert code == 0
     text = out.getvalue()
     assert "I'm Cohort" in text and "Cohort — what I can do" in text
+
+
+def test_demo_seeds_trains_and_gives_personal_picks(tmp_path: Path) -> None:
+    env = {**os.environ, "COHORT_DATA_DIR": str(tmp_path), "COHORT_EMBEDDING_MODEL": "hashing"}
+    env.pop("DATABASE_URL", None)
+    r = subprocess.run([sys.executable, "-m", "bot.cli", "demo", "--db", str(tmp_path / "d.db")],
+                       input="alice: /recommend\nnewbie: /recommend\n", capture_output=True, text=True,
+                       timeout=300, env=env, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "Type a line to send it" in r.stdout and "Trained on" in r.stderr
+    alice, newbie = [b for b in r.stdout.split("\n\n") if "1. #" in b]
+    assert "Picked for you" in alice and "because you rated" in alice
+    assert "Popular here" in newbie
