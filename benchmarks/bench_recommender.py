@@ -18,6 +18,7 @@ import platform
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,24 @@ def load_movielens(path: Path = DATA) -> InteractionData:
         item_texts=tuple(texts),
         item_features=genre,
     )
+
+
+AGE_EDGES = (18, 25, 35, 45, 50, 56)  # the MovieLens-1M age buckets: <18, 18-24, ..., 50-55, 56+
+
+
+def load_user_demographics(data: InteractionData, path: Path = DATA) -> np.ndarray:
+    """Member features ``[n_users, 7 + 1 + n_occupations]`` from ``u.user``: age-bucket one-hot, gender
+    (1 = F), occupation one-hot, in ``data.user_ids`` order (the hybrid's optional ``user_features``)."""
+    occupations = [o.strip() for o in (path / "u.occupation").read_text().splitlines() if o.strip()]
+    occ = {o: k for k, o in enumerate(occupations)}
+    rows = {int(r[0]): r for r in (line.split("|") for line in (path / "u.user").read_text().splitlines() if line)}
+    out = np.zeros((data.n_users, len(AGE_EDGES) + 2 + len(occupations)), dtype=np.float32)
+    for k, u in enumerate(data.user_ids):
+        _, age, gender, job, _ = rows[int(u)]  # type: ignore[call-overload]
+        out[k, int(np.searchsorted(AGE_EDGES, int(age), side="right"))] = 1.0
+        out[k, len(AGE_EDGES) + 1] = float(gender == "F")
+        out[k, len(AGE_EDGES) + 2 + occ[job]] = 1.0
+    return out
 
 
 Factory = Callable[[dict[str, Any]], Recommender]
@@ -323,21 +342,38 @@ def main() -> int:
     grid = HYBRID_GRID[:1] if args.quick else HYBRID_GRID
     cfg, val, log = tune_hybrid(train, device, grid)
     results["hybrid_tuning"] = log
+    # Member features (issue 4): u.user demographics as the user tower's f_u, at the grid point chosen without
+    # them (early stopping and blend chosen again on validation). The headline keeps the configuration without
+    # features unless this is better on validation; TEST is only reported.
+    demo_train = replace(train, user_features=load_user_demographics(train))
+    best_params = {k: v for k, v in log[int(np.argmax([r["val_ndcg"] for r in log]))].items() if k in HybridConfig.__dataclass_fields__}
+    cfg_f, val_f, log_f = tune_hybrid(demo_train, device, [best_params])
+    results["hybrid_user_features_tuning"] = log_f
+    use_f = val_f > val
+    hyb_train = demo_train if use_f else train
+    if use_f:
+        cfg, val, cfg_f, val_f = cfg_f, val_f, cfg, val
     hyb = HybridRecommender(cfg)
-    res = run_model(hyb, train, truth)
+    res = run_model(hyb, hyb_train, truth)
     res["train_samples_per_s"] = hyb.metrics["train_samples_per_s"]
     results["main"]["hybrid"] = res
+    results["hybrid_headline_uses_user_features"] = use_f
     chosen = f"recency {cfg.recency_half_life}, epochs {cfg.epochs}, blend {cfg.item_item_weight} (val NDCG {val:.4f})"
-    rows.append(fmt_row("**hybrid (this project)**", res, chosen))
+    rows.append(fmt_row("**hybrid (this project)**" + (" + u.user features" if use_f else ""), res, chosen))
+    print(rows[-1], flush=True)
+    other = run_model(HybridRecommender(cfg_f), train if use_f else demo_train, truth)
+    label = "hybrid without user features" if use_f else "hybrid + u.user demographics (age, gender, occupation)"
+    results["main"][label] = other
+    rows.append(fmt_row(label, other, f"epochs {cfg_f.epochs}, blend {cfg_f.item_item_weight} (val NDCG {val_f:.4f})"))
     print(rows[-1], flush=True)
     for label, change in (("tower only (blend 0)", {"item_item_weight": 0.0}), ("no recency", {"recency_half_life": None})):
-        abl = run_model(HybridRecommender(cfg, **change), train, truth)
+        abl = run_model(HybridRecommender(cfg, **change), hyb_train, truth)
         results["main"][f"hybrid ablation: {label}"] = abl
         rows.append(fmt_row(f"hybrid ablation: {label}", abl, "same epochs/blend otherwise"))
         print(rows[-1], flush=True)
     seeds = [res["ndcg"]]
     for seed in (1, 2):
-        seeds.append(run_model(HybridRecommender(cfg, seed=seed), train, truth)["ndcg"])
+        seeds.append(run_model(HybridRecommender(cfg, seed=seed), hyb_train, truth)["ndcg"])
     results["hybrid_seed_ndcg"] = seeds
     print(f"hybrid NDCG@10 over seeds 0,1,2 (same config): {np.mean(seeds):.4f} +- {np.std(seeds):.4f}", flush=True)
     best_base = max((v["ndcg"], k) for k, v in results["main"].items() if not k.startswith("hybrid"))
@@ -348,7 +384,7 @@ def main() -> int:
     )
 
     # item cold start: 20% of items held out; ranked among the held-out items only
-    warm_train, cold = cold_item_split(train, fraction=0.2, seed=0)
+    warm_train, cold = cold_item_split(hyb_train, fraction=0.2, seed=0)
     cold_truth = data.positive_matrix().multiply(cold[None, :]).tocsr()
     cold_rows = []
     cold_models: list[tuple[str, Recommender]] = [(n, GRIDS[n][0](results["params"][n])) for n in GRIDS]

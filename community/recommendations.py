@@ -7,6 +7,25 @@ learnt from all groups, but reasons only name the member's own courses and catal
 
 Without a trained model, or for a member with no data, picks are the group's most popular courses (then the
 catalogue), never ones the member already rated or marked "not for me".
+
+Member features (``InteractionData.user_features``, the user tower's ``f_u``), from
+:func:`community.activity.member_activity` of a group, :func:`member_features`, ``[6]`` float32::
+
+    0  log1p(messages in the last 30 days) / 5
+    1  active days in the last 30 days / 30
+    2  min(current streak, 30) / 30
+    3  log1p(helpful answers in the last 30 days) / 3
+    4  log1p(reactions received in the last 30 days) / 5
+    5  mean sentiment of the member's messages (all time, in [-1, 1]; 0 when none is scored)
+
+Members with no activity, and members who opted out of signals in that group, get zeros (= "unknown").
+Training (all groups): a member active in several groups gets the features of the group where they wrote
+most in the last 30 days (ties: most messages all time, then the lower group id), not an average, so a
+member who is busy in one group and silent in another is not averaged into a lukewarm one. Serving uses the
+features of the member in the group asking. ``member_activity`` reads every message, reaction, mention and
+RSVP of a group (a few queries, cost linear in the group's history), so serving caches one group's features
+for ``FEATURE_CACHE_SECONDS`` (dropped sooner when a new message arrives in the group or the model changes),
+and only computes them when the model was trained with member features.
 """
 
 from __future__ import annotations
@@ -16,7 +35,7 @@ import threading
 import time
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -24,23 +43,49 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.text import RichText, T, bold
+from community.activity import ActivitySignals, member_activity
 from community.signals import interaction_records
 from recommender import HybridConfig, HybridRecommender, InteractionData, ModelFormatError
 from recommender.data import aggregate_records
 from recommender.features import make_encoder
 from storage import db
 from storage.crud import courses as course_crud
-from storage.models import Course, Message, ModelVersion
+from storage.models import Course, Group, Message, ModelVersion
 
 log = logging.getLogger(__name__)
 
 MODEL_FILE = "model.pt"
 MEMBER_TEXT_MESSAGES = 50
 MEMBER_TEXT_CHARS = 4_000
+N_MEMBER_FEATURES = 6
+FEATURE_CACHE_SECONDS = 300.0
 
 
 def course_text(c: Course) -> str:
     return " ".join(p for p in (c.title, c.description, " ".join(c.tags)) if p)
+
+
+def member_features(a: ActivitySignals | None) -> np.ndarray:
+    """The member feature vector ``[N_MEMBER_FEATURES]`` of the module docstring (zeros: none / opted out)."""
+    if a is None or a.opted_out:
+        return np.zeros(N_MEMBER_FEATURES, dtype=np.float32)
+    m = a.month
+    return np.array(
+        [
+            np.log1p(m.messages) / 5.0,
+            min(m.active_days, 30) / 30.0,
+            min(a.streak, 30) / 30.0,
+            np.log1p(m.helpful_answers) / 3.0,
+            np.log1p(m.reactions_received) / 5.0,
+            float(np.clip(a.sentiment_written or 0.0, -1.0, 1.0)),
+        ],
+        dtype=np.float32,
+    )
+
+
+def _activity_rank(a: ActivitySignals, group_id: int) -> tuple[int, int, int]:
+    """Order of a member's groups for training features: most 30-day messages, then all-time, then lower id."""
+    return (a.month.messages, a.all_time.messages, -group_id)
 
 
 @dataclass(frozen=True)
@@ -71,6 +116,8 @@ class RecommendationService:
         self.version_id: int | None = None
         self._lock = threading.Lock()
         self._text_cache: dict[tuple[int, int, int], np.ndarray] = {}
+        # group id -> (monotonic time, newest message id, {member id: features [N_MEMBER_FEATURES]})
+        self._feature_cache: dict[int, tuple[float, int, dict[int, np.ndarray]]] = {}
 
     # ---- models -----------------------------------------------------------------------------------------------
     def refresh(self) -> bool:
@@ -88,25 +135,46 @@ class RecommendationService:
         with self._lock:
             self.model, self.version_id = model, latest.id
             self._text_cache.clear()
+            self._feature_cache.clear()
         log.info("recommender model version %s loaded from %s", latest.id, latest.path)
         return True
 
-    def training_data(self, s: Session, *, group_id: int | None) -> InteractionData:
+    def training_data(self, s: Session, *, group_id: int | None,
+                      now: datetime | None = None) -> InteractionData:
+        """Interactions, course texts, member texts and member features (all groups, or one)."""
         courses = course_crud.list_courses(s)
         records = interaction_records(s, group_id=group_id)
         texts: dict[Hashable, str] = {k: v for k, v in self._member_texts(s, group_id=group_id).items()}
+        feats: dict[Hashable, np.ndarray] = {k: v for k, v in
+                                             self.training_features(s, group_id=group_id, now=now).items()}
         return InteractionData.from_records(
             records,
             item_ids=[c.id for c in courses],
             item_texts=[course_text(c) for c in courses],
             user_texts=texts,
+            user_features=feats or None,
         )
+
+    def training_features(self, s: Session, *, group_id: int | None,
+                          now: datetime | None = None) -> dict[int, np.ndarray]:
+        """Member features ``{member_id: [N_MEMBER_FEATURES]}`` for training: one group's, or for all groups
+        the features from each member's most active group (see the module docstring)."""
+        now = now or datetime.now(UTC)
+        group_ids = [group_id] if group_id is not None else [
+            int(g) for g in s.exec(select(Group.id).order_by(col(Group.id))) if g is not None]
+        best: dict[int, tuple[tuple[int, int, int], ActivitySignals]] = {}
+        for gid in group_ids:
+            for mid, a in member_activity(s, group_id=gid, now=now).items():
+                rank = _activity_rank(a, gid)
+                if mid not in best or rank > best[mid][0]:
+                    best[mid] = (rank, a)
+        return {mid: member_features(a) for mid, (_, a) in best.items()}
 
     def train(self, *, group_id: int | None = None, force: bool = False, progress: bool = False,
               epochs: int | None = None, now: datetime | None = None) -> TrainOutcome:
         """Train on the store (all groups, or one); skipped when the data did not change since the last model."""
         with db.session_scope(self.engine) as s:
-            data = self.training_data(s, group_id=group_id)
+            data = self.training_data(s, group_id=group_id, now=now)
             scope = "all" if group_id is None else str(group_id)
             last = s.exec(
                 select(ModelVersion).where(ModelVersion.scope == scope).order_by(col(ModelVersion.id).desc())
@@ -171,8 +239,27 @@ class RecommendationService:
         self._text_cache[key] = emb
         return emb
 
+    def serving_features(self, s: Session, *, group_id: int, member_id: int,
+                         now: datetime | None = None) -> np.ndarray:
+        """This member's features ``[N_MEMBER_FEATURES]`` in this group (zeros when inactive or opted out).
+
+        One ``member_activity`` call per group is cached for ``FEATURE_CACHE_SECONDS``, or until a new message
+        arrives in the group, so a burst of /recommend calls costs one pass over the group's history."""
+        newest = int(s.exec(select(col(Message.id)).where(Message.group_id == group_id)
+                            .order_by(col(Message.id).desc())).first() or 0)
+        cached = self._feature_cache.get(group_id)
+        if cached is None or cached[1] != newest or time.monotonic() - cached[0] > FEATURE_CACHE_SECONDS:
+            acts = member_activity(s, group_id=group_id, now=now or datetime.now(UTC))
+            cached = (time.monotonic(), newest, {mid: member_features(a) for mid, a in acts.items()})
+            if len(self._feature_cache) > 1_000:
+                self._feature_cache.clear()
+            self._feature_cache[group_id] = cached
+        feats = cached[2].get(member_id)
+        return feats if feats is not None else np.zeros(N_MEMBER_FEATURES, dtype=np.float32)
+
     # ---- serving ----------------------------------------------------------------------------------------------
-    def recommend(self, s: Session, *, group_id: int, member_id: int, n: int) -> tuple[list[Pick], bool]:
+    def recommend(self, s: Session, *, group_id: int, member_id: int, n: int,
+                  now: datetime | None = None) -> tuple[list[Pick], bool]:
         """(picks, personalised). Never a course the member rated, took, or marked "not for me"."""
         courses = {c.id: c for c in course_crud.list_courses(s)}
         history = self.member_history(s, group_id=group_id, member_id=member_id)
@@ -182,7 +269,10 @@ class RecommendationService:
         model = self.model
         if model is not None and (history or self._has_text(s, group_id, member_id)):
             emb = self._member_embedding(s, group_id=group_id, member_id=member_id)
-            state = model.fold_in_user(history, emb)
+            feats = None
+            if model.config.user_feature_dim == N_MEMBER_FEATURES:  # model trained with these features
+                feats = self.serving_features(s, group_id=group_id, member_id=member_id, now=now)
+            state = model.fold_in_user(history, emb, feats)
             candidates = [cid for cid in courses if cid not in seen]
             picks: list[Pick] = []
             for scored in model.score_user_vector(state, n=n, exclude=seen, candidates=candidates or None):

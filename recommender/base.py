@@ -20,7 +20,7 @@ import torch
 
 from recommender.data import InteractionData
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: optional member-feature term in the user tower (issue 4)
 
 
 def _plain(x: Any) -> Any:

@@ -31,7 +31,7 @@ so ``exclude_seen`` keeps "not for me" courses out of recommendations.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -164,6 +164,10 @@ class InteractionData:
             raise ValueError("item_texts must have one text per item")
         if self.user_texts is not None and len(self.user_texts) != self.n_users:
             raise ValueError("user_texts must have one text per user")
+        if self.user_features is not None and (
+            np.ndim(self.user_features) != 2 or len(self.user_features) != self.n_users
+        ):
+            raise ValueError("user_features must be [n_users, f_u]")
 
     @property
     def n_users(self) -> int:
@@ -209,6 +213,7 @@ class InteractionData:
         item_ids: Sequence[Hashable] | None = None,
         item_texts: Sequence[str] | None = None,
         user_texts: dict[Hashable, str] | None = None,
+        user_features: Mapping[Hashable, Sequence[float] | np.ndarray] | None = None,
         min_rating: float = 4.0,
         half_life_days: float | None = 180.0,
         now: float | None = None,
@@ -217,6 +222,8 @@ class InteractionData:
 
         ``item_ids``/``item_texts`` list the catalogue (items without interactions included); items seen
         only in records are appended with empty text. ``user_texts`` maps a user id to what they wrote.
+        ``user_features`` maps a user id to a feature vector ``[f_u]`` (same length for all); users missing
+        from it get zeros, and ids that are not users of the data (no records, no text) are ignored.
         """
         pairs = aggregate_records(records, min_rating=min_rating, half_life_days=half_life_days, now=now)
         catalogue = list(item_ids) if item_ids is not None else []
@@ -243,6 +250,15 @@ class InteractionData:
         w_arr = np.array([p[2] for p in pairs], dtype=np.float32)
         t_arr = np.array([p[3] for p in pairs], dtype=np.float64)
         utexts = tuple((user_texts or {}).get(u, "") for u in users) if user_texts else None
+        ufeats = None
+        if user_features:
+            dims = {len(np.asarray(v).reshape(-1)) for v in user_features.values()}
+            if len(dims) != 1:
+                raise ValueError(f"user_features vectors differ in length: {sorted(dims)}")
+            ufeats = np.zeros((len(users), dims.pop()), dtype=np.float32)
+            for k, u in enumerate(users):
+                if u in user_features:
+                    ufeats[k] = np.asarray(user_features[u], dtype=np.float32).reshape(-1)
         return cls(
             tuple(users),
             tuple(catalogue),
@@ -252,6 +268,7 @@ class InteractionData:
             t_arr,
             item_texts=tuple(texts) if texts is not None else None,
             user_texts=utexts,
+            user_features=ufeats,
         )
 
     def with_interactions(self, mask: np.ndarray) -> InteractionData:
@@ -282,7 +299,11 @@ class InteractionData:
         return self._csr(np.ones_like(self.weights), np.ones(self.nnz, dtype=bool))
 
     def fingerprint(self) -> str:
-        """SHA-256 over ids and interactions, to tell which data a model was trained on."""
+        """SHA-256 over ids and interactions, to tell which data a model was trained on.
+
+        Side information about users (texts, features) is left out on purpose: member features drift with
+        time (30-day windows) and would make every nightly run look like new data; served members get their
+        current features by fold-in anyway."""
         h = hashlib.sha256()
         h.update(repr(self.user_ids).encode())
         h.update(repr(self.item_ids).encode())

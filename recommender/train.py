@@ -52,6 +52,21 @@ class Inputs:
     user_text: torch.Tensor | None  # [n_users, t_u]
     activity: torch.Tensor  # [n_users, 2]
     warm: torch.Tensor  # [n_items] float 0/1
+    user_feats: torch.Tensor | None = None  # [n_users, f_u] member features
+
+
+def user_feature_matrix(data: InteractionData, cfg: HybridConfig) -> np.ndarray | None:
+    """``data.user_features`` as float32 ``[n_users, f_u]``, or None (none given, empty, or disabled)."""
+    if not cfg.use_user_features or data.user_features is None:
+        return None
+    m = np.asarray(data.user_features, dtype=np.float32)
+    if m.ndim != 2 or m.shape[0] != data.n_users:
+        raise ValueError(f"user_features must be [n_users={data.n_users}, f_u], got {m.shape}")
+    if m.shape[1] == 0:
+        return None
+    if not np.all(np.isfinite(m)):
+        raise ValueError("user_features must be finite")
+    return m
 
 
 def _encode_side(data: InteractionData, cfg: HybridConfig) -> tuple[np.ndarray, np.ndarray | None]:
@@ -67,7 +82,11 @@ def _encode_side(data: InteractionData, cfg: HybridConfig) -> tuple[np.ndarray, 
 
 
 def _inputs(
-    data: InteractionData, item_text: np.ndarray, user_text: np.ndarray | None, dev: torch.device
+    data: InteractionData,
+    item_text: np.ndarray,
+    user_text: np.ndarray | None,
+    dev: torch.device,
+    user_feats: np.ndarray | None = None,
 ) -> Inputs:
     pos = data.positive_matrix()
     seen = data.seen_matrix()
@@ -85,6 +104,7 @@ def _inputs(
         None if user_text is None else torch.as_tensor(user_text, device=dev),
         torch.as_tensor(act, device=dev),
         torch.as_tensor(warm, device=dev),
+        None if user_feats is None else torch.as_tensor(user_feats, device=dev),
     )
 
 
@@ -119,7 +139,9 @@ def _user_vectors(
     out = []
     for s in range(0, len(users), 2048):
         rows = users[s : s + 2048]
-        ut = None if inp.user_text is None else inp.user_text[torch.as_tensor(rows, device=dev)]
+        idx = torch.as_tensor(rows, device=dev)
+        ut = None if inp.user_text is None else inp.user_text[idx]
+        uf = None if inp.user_feats is None else inp.user_feats[idx]
         out.append(
             net.users(
                 _sparse_rows(x, rows, dev),
@@ -127,7 +149,8 @@ def _user_vectors(
                 inp.item_feats,
                 inp.warm,
                 ut,
-                inp.activity[torch.as_tensor(rows, device=dev)],
+                inp.activity[idx],
+                uf,
             ).float()
         )
     return torch.cat(out) if out else torch.zeros(0, net.users.out.out_features + 1, device=dev)
@@ -173,10 +196,16 @@ def train_net(
     torch.manual_seed(cfg.seed)
     gen = torch.Generator(device=dev).manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
-    inp = _inputs(data, item_text, user_text, dev)
+    user_feats = user_feature_matrix(data, cfg)
+    inp = _inputs(data, item_text, user_text, dev, user_feats)
     feat_dim = 0 if inp.item_feats is None else inp.item_feats.shape[1]
     net = HybridNet(
-        data.n_items, item_text.shape[1], feat_dim, 0 if user_text is None else user_text.shape[1], cfg
+        data.n_items,
+        item_text.shape[1],
+        feat_dim,
+        0 if user_text is None else user_text.shape[1],
+        cfg,
+        0 if user_feats is None else user_feats.shape[1],
     ).to(dev)
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     x = data.positive_matrix()
@@ -245,8 +274,9 @@ def _step(
     mask = inp.warm * id_keep
     idx = torch.as_tensor(rows, device=dev)
     ut = None if inp.user_text is None else inp.user_text[idx]
+    uf = None if inp.user_feats is None else inp.user_feats[idx]
     with torch.autocast(device_type=dev.type, dtype=torch.bfloat16, enabled=dev.type == "cuda"):
-        logits = net(given, inp.item_text, inp.item_feats, mask, ut, inp.activity[idx])
+        logits = net(given, inp.item_text, inp.item_feats, mask, ut, inp.activity[idx], uf)
     loss = -(torch.log_softmax(logits.float(), dim=1) * target).sum(1).mean()
     opt.zero_grad(set_to_none=True)
     loss.backward()
@@ -275,6 +305,8 @@ def _finalise(
         None if data.item_features is None else np.asarray(data.item_features, dtype=np.float32)
     )
     model.warm = inp.warm.cpu().numpy().astype(bool)
+    model.user_feats = None if inp.user_feats is None else inp.user_feats.float().cpu().numpy()
+    model.config.user_feature_dim = 0 if inp.user_feats is None else int(inp.user_feats.shape[1])
 
 
 def _binary(x: sp.csr_matrix) -> sp.csr_matrix:
@@ -359,18 +391,21 @@ def train_from_records(
     item_ids: Sequence[Hashable] | None = None,
     item_texts: Sequence[str] | None = None,
     user_texts: Mapping[Hashable, str] | None = None,
+    user_features: Mapping[Hashable, Sequence[float] | np.ndarray] | None = None,
     config: HybridConfig | None = None,
     min_rating: float = 4.0,
     half_life_days: float | None = 180.0,
     now: float | None = None,
     progress: bool = False,
 ) -> HybridRecommender:
-    """Training entry point on plain ``(user_id, item_id, kind, value, timestamp)`` records."""
+    """Training entry point on plain ``(user_id, item_id, kind, value, timestamp)`` records; ``user_features``
+    maps a user id to its feature vector ``[f_u]`` (see :meth:`InteractionData.from_records`)."""
     data = InteractionData.from_records(
         records,
         item_ids=item_ids,
         item_texts=item_texts,
         user_texts=dict(user_texts) if user_texts else None,
+        user_features=dict(user_features) if user_features else None,
         min_rating=min_rating,
         half_life_days=half_life_days,
         now=now,

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.app import CohortApp
@@ -121,3 +122,27 @@ def test_recommend_through_the_console(tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
     assert "Picked for you" in r.stdout and "[1] 👍" in r.stdout
     assert "won't suggest" in r.stdout
+
+
+async def test_trained_model_uses_member_activity_features(seeded: TestBot) -> None:
+    from community.recommendations import N_MEMBER_FEATURES
+
+    app = seeded.app
+    now = app.clock.now()
+    with db.session_scope(app.engine) as s:
+        data = svc(app).training_data(s, group_id=None, now=now)
+    assert data.user_features is not None and data.user_features.shape == (data.n_users, N_MEMBER_FEATURES)
+    assert np.abs(data.user_features).sum(axis=1).max() > 0  # active members have non-zero features
+    assert svc(app).train(force=True, now=now).trained
+    model = svc(app).model
+    assert model is not None and model.config.user_feature_dim == N_MEMBER_FEATURES
+    replies = await seeded.say("alice", "/recommend 4")
+    assert "Picked for you" in replies[0].rich.to_plain() and len(pick_ids(replies)) == 4
+    with db.session_scope(app.engine) as s:
+        feats = svc(app).serving_features(s, group_id=1, member_id=1, now=now)
+        assert feats.shape == (N_MEMBER_FEATURES,) and np.isfinite(feats).all()
+        assert 1 in svc(app)._feature_cache  # computed once per group, reused by the next request
+        history = svc(app).member_history(s, group_id=1, member_id=1)
+    with_f = model.fold_in_user(history, None, feats)
+    without = model.fold_in_user(history)
+    assert np.any(feats) and not np.allclose(with_f.vector, without.vector)
