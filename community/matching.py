@@ -275,7 +275,10 @@ def _complete(f: _Features, w: Weights, repeat: set[tuple[int, int]], pairs: set
         s = _block_scores(f, np.array([i]), np.array(left), w)[0]
         penal = np.array([-2.0 if (min(i, j), max(i, j)) in repeat else 0.0 for j in left], dtype=np.float32)
         j = left.pop(int(np.argmax(s + penal)))
-        pairs.add((min(i, j), max(i, j)))
+        key = (min(i, j), max(i, j))
+        if key in repeat and pairs:
+            key = _swap_out_repeat(f, w, repeat, pairs, i, j) or key
+        pairs.add(key)
     trio: dict[tuple[int, int], int] = {}
     if left:
         odd = left[0]
@@ -303,6 +306,31 @@ def _complete(f: _Features, w: Weights, repeat: set[tuple[int, int]], pairs: set
         is_repeat = any((min(x, y), max(x, y)) in repeat for x in members for y in members if x < y)
         groups.append(MatchGroup(tuple(f.ids[m] for m in members), float(score), is_repeat))
     return groups
+
+
+def _swap_out_repeat(f: _Features, w: Weights, repeat: set[tuple[int, int]], pairs: set[tuple[int, int]],
+                     i: int, j: int) -> tuple[int, int] | None:
+    """Leftovers i and j were recent partners: exchange them into the best matched pair (a, b) as (i, a) and
+    (j, b) when neither is a repeat. Returns the pair to add (pairs is updated), or None when no swap exists."""
+    ordered = sorted(pairs)
+    a = np.array([x for x, _ in ordered])
+    b = np.array([y for _, y in ordered])
+    s = _block_scores(f, np.array([i, j]), None, w)
+    keep = _pairwise(f, a, b, w)
+    gains = np.stack([s[0, a] + s[1, b], s[0, b] + s[1, a]]) - keep  # [2 orientations, pairs]
+
+    def bad(x: int, y: int) -> bool:
+        return (min(x, y), max(x, y)) in repeat
+
+    for flat in np.argsort(-gains, axis=None).tolist():
+        side, k = divmod(int(flat), len(ordered))
+        pa, pb = ordered[k]
+        x, y = (pa, pb) if side == 0 else (pb, pa)  # i goes with x, j with y
+        if not bad(i, x) and not bad(j, y):
+            pairs.discard((pa, pb))
+            pairs.add((min(i, x), max(i, x)))
+            return (min(j, y), max(j, y))
+    return None
 
 
 def _pairwise(f: _Features, a: np.ndarray, b: np.ndarray, w: Weights) -> np.ndarray:

@@ -136,3 +136,18 @@ def test_pairwise_equals_block_scores() -> None:
     full = _block_scores(f, np.arange(12), None, Weights())
     a, b = np.array([0, 3, 5]), np.array([1, 7, 11])
     assert np.allclose(_pairwise(f, a, b, Weights()), full[a, b], atol=1e-5)
+
+
+def test_leftovers_who_were_recent_partners_swap_into_another_pair() -> None:
+    # the candidate graph left members 4 and 5 unmatched, and they were partners last round: rather than repeat
+    # them, one matched pair is split so that nobody repeats
+    from community.matching import _complete
+
+    f = _Features.of(_random(6, 4))
+    groups = _complete(f, Weights(), {(4, 5)}, {(0, 1), (2, 3)})
+    assert sorted(m for g in groups for m in g.member_ids) == [1, 2, 3, 4, 5, 6]
+    assert not any(g.repeat for g in groups)
+    assert {5, 6} not in [set(g.member_ids) for g in groups]
+    # with nobody to swap with, the repeat stays (nobody is left out)
+    only = _complete(_Features.of(_random(2, 4)), Weights(), {(0, 1)}, set())
+    assert [g.member_ids for g in only] == [(1, 2)] and only[0].repeat
