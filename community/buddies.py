@@ -43,7 +43,11 @@ ANSWERS = ("met", "not_met", "skip")
 _WORD = re.compile(r"[\w+#]+", re.UNICODE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 _STOP = frozenset(
-    ["the", "and", "for", "you", "are", "was", "were", "this", "that", "with", "have", "has", "had", "but", "not", "all", "any", "can", "her", "his", "its", "our", "out", "they", "them", "what", "when", "who", "how", "why", "will", "would", "could", "should", "about", "into", "from", "just", "like", "also", "been", "more", "most", "some", "such", "than", "then", "there", "these", "those", "very", "too", "too", "much", "many", "one", "two", "get", "got", "going", "want", "really", "anyone", "else", "today", "week", "month", "year", "time", "lot", "lots", "thing", "things", "make", "made", "does", "did", "doing", "here", "help", "helped", "still", "finally", "first"]
+    ["the", "and", "for", "you", "are", "was", "were", "this", "that", "with", "have", "has", "had", "but", "not", "all", "any", "can", "her", "his", "its", "our", "out", "they", "them", "what", "when", "who", "how", "why", "will", "would", "could", "should", "about", "into", "from", "just", "like", "also", "been", "more", "most", "some", "such", "than", "then", "there", "these", "those", "very", "too", "too", "much", "many", "one", "two", "get", "got", "going", "want", "really", "anyone", "else", "today", "week", "month", "year", "time", "lot", "lots", "thing", "things", "make", "made", "does", "did", "doing", "here", "help", "helped", "still", "finally", "first",
+     # Generic words of course titles: sharing "Fundamentals" or "for Beginners" is not a shared interest.
+     "fundamentals", "basics", "basic", "beginner", "beginners", "introduction", "intro", "essentials",
+     "practice", "advanced", "intermediate", "course", "courses", "absolute", "scratch", "principles", "skills",
+     "foundations", "guide", "everyone", "without", "tears", "real", "part", "level"]
 )
 
 

@@ -154,3 +154,9 @@ def test_a_failing_model_does_not_stop_a_round(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(buddies, "_term_model", Broken())
     monkeypatch.setattr(buddies, "_term_cache", {})
     assert multilingual_vectors([_member_terms(ML_EN), _member_terms(ML_ZH)]) is None
+
+
+def test_generic_course_title_words_are_not_shared_interests() -> None:
+    assert buddies._terms("JavaScript Fundamentals") == ["javascript"]
+    assert buddies._terms("UX Design Fundamentals for Absolute Beginners") == ["ux", "design"]
+    assert "basics" not in buddies._terms("SQL Basics") and "sql" in buddies._terms("SQL Basics")
