@@ -356,6 +356,21 @@ def set_rsvp(
     return RsvpResult(status, promoted)
 
 
+def fill_freed_seats(s: Session, *, group_id: int, now: datetime) -> dict[int, list[int]]:
+    """Move waitlisted members up wherever seats are free (after /forget removed someone who was going).
+
+    Returns {event_id: promoted member ids} for the group's scheduled events with a cap.
+    """
+    out: dict[int, list[int]] = {}
+    for event in crud.scheduled_events(s, group_id=group_id):
+        if event.capacity is None or event.id is None:
+            continue
+        promoted = _fill_seats(s, event, now=now)
+        if promoted:
+            out[event.id] = promoted
+    return out
+
+
 def _fill_seats(s: Session, event: Event, *, now: datetime) -> list[int]:
     assert event.id is not None and event.capacity is not None
     going = len(crud.rsvps(s, group_id=event.group_id, event_id=event.id, status=crud.GOING))
@@ -380,6 +395,7 @@ __all__ = [
     "create_event",
     "edit_event",
     "extend_all",
+    "fill_freed_seats",
     "materialise_reminders",
     "next_occurrence",
     "occurrences",

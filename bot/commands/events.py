@@ -22,12 +22,13 @@ from bot.commands.settings import register_setting
 from bot.dispatcher import ArgSpec, Context
 from bot.errors import UsageError, UserError
 from bot.text import RichText, T, bold, clip, code
-from bot.types import Attachment, Button, ChatUser, Reply
+from bot.types import Attachment, Button, Chat, ChatUser, Reply
 from community import events as svc
 from community.events import EventDraft, EventError
 from community.ics import event_ics, ics_filename
 from community.reminders import ReminderService, reader_zone
 from community.timeparse import TimeParseError, describe_rrule, format_offset, format_when, parse_offsets
+from storage import db
 from storage.crud import core as core_crud
 from storage.crud import courses as course_crud
 from storage.crud import events as crud
@@ -507,8 +508,30 @@ async def reminders_cmd(ctx: Context) -> RichText:
 
 
 # ---- wiring ---------------------------------------------------------------------------------------------------
+async def promote_after_forget(app: CohortApp, group_id: int, member_id: int) -> None:
+    """/forget deleted a member's RSVPs: seats they held go to the waitlist, and the promoted are told."""
+    with db.session_scope(app.engine) as s:
+        group = s.get(Group, group_id)
+        if group is None:
+            return
+        promoted = svc.fill_freed_seats(s, group_id=group_id, now=app.clock.now())
+        notices = []
+        for event_id, member_ids in promoted.items():
+            event = crud.get_event(s, group_id=group_id, event_id=event_id)
+            if event is None:
+                continue
+            channel = svc.card_channel(event, group.platform_chat_id)
+            for user in _users(s, group, member_ids):
+                notices.append((clip(event.title, 200), user, channel))
+        chat = Chat(platform=group.platform, chat_id=group.platform_chat_id, title=group.title)
+    for title, user, channel in notices:
+        await app.push(Reply(chat=chat, text=T("🎉 A seat freed up: you're now going to ", bold(title), "."),
+                             direct_to=user, reply_channel_id=channel))
+
+
 def register(app: CohortApp) -> None:
     d = app.dispatcher
+    app.on("forget", lambda group_id, member_id: promote_after_forget(app, group_id, member_id))
     d.command(
         "event",
         help="a live session: details, calendar file; owners add, edit, cancel",

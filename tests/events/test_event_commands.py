@@ -228,3 +228,16 @@ async def test_relative_clock(clock: FakeClock, bot: TestBot, owner: str) -> Non
     [event] = events_in_store(bot.app)
     [r] = reminders_of(bot.app, event.id or 0)
     assert r.fire_at == datetime(2026, 11, 27, 12, 0, 30, tzinfo=UTC)
+
+
+async def test_forget_frees_the_seat_for_the_waitlist(bot: TestBot, add_event: AddEvent) -> None:
+    event_id = await add_event("Tiny room | tomorrow 20:00 | cap 1")
+    await bot.press("alice", f"rsvp:{event_id}:g")
+    await bot.press("bob", f"rsvp:{event_id}:g")
+    yes = (await bot.say("alice", "/forget"))[0].flat_buttons[0]
+    before = len(bot.adapter.sent)
+    await bot.press("alice", yes.payload)
+    told = [r for r in bot.adapter.sent[before:] if r.direct_to is not None and r.direct_to.user_id == "bob"]
+    assert told and "seat freed up" in told[0].rich.to_plain()
+    details = await bot.text("erin", f"/event {event_id}")
+    assert "Going: bob" in details and "Waitlist" not in details
