@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from community.courses import SAMPLE_CATALOG, read_catalog
+from community.sentiment import emoji_sentiment, get_analyzer
 from storage.crud import core as crud
 from storage.crud import courses as course_crud
 
@@ -60,28 +61,91 @@ def _extra_ratings() -> dict[str, dict[str, int]]:
     return out
 
 
+# What the extra members write, by topic: short chat lines, some glad, some stuck, some in Chinese.
+CHATTER: dict[str, list[str]] = {
+    "data": ["Finished the SQL joins exercises, window functions next 🎉", "My pandas groupby keeps returning NaN 😕",
+             "Anyone up for a stats study session tonight?", "The visualization module is really good 👍",
+             "Machine learning homework was tough but I learned a lot"],
+    "web": ["React hooks finally make sense", "TypeScript generics broke my brain today 😅",
+            "Deployed my first Docker container!", "Git rebase vs merge, which do you use?",
+            "The Go course exercises are great 👍"],
+    "design": ["Sharing my Figma prototype for feedback", "Typography module changed how I see every website",
+               "Design systems are so much work but worth it", "Accessibility checklist saved my project 🙌",
+               "Struggling with colour contrast on dark mode"],
+    "languages": ["Practised IELTS speaking for an hour", "German articles are confusing 😩",
+                  "Anyone want to do a French conversation exchange?", "Finished hiragana, katakana next 🎉",
+                  "Business English emails are getting easier"],
+    "business": ["Our sprint retro was actually useful today", "Pricing chapter of the startup course is gold 👍",
+                 "Accounting basics finally clicked", "Looking for a study partner for product management",
+                 "Leadership module: one-on-ones are harder than they look"],
+    "zh": ["今天学完了数据分析第一章 🎉", "Python 入门课的练习很有用 👍", "机器学习那一节有点难，求讨论",
+           "有人一起学新媒体运营吗？", "项目管理课讲得很清楚"],
+}
+
+
 def load_sample_catalog(s: Session) -> int:
     added, _ = course_crud.upsert_courses(s, courses=read_catalog(SAMPLE_CATALOG))
     return added
 
 
 def seed_community(s: Session, *, platform: str, chat_id: str, now: datetime) -> None:
-    """Members, messages over the last two weeks, and ratings of sample-catalogue courses."""
+    """Members, scored messages over the last four weeks, and ratings of sample-catalogue courses."""
     group = crud.get_or_create_group(s, platform=platform, chat_id=chat_id, title=f"Console ({chat_id})")
     assert group.id is not None
     by_ext = {c.external_id: c for c in course_crud.list_courses(s) if c.external_id}
+    analyzer = get_analyzer("builtin")
+    member_ids: dict[str, int] = {}
     extra = _extra_ratings()
-    people = {**MEMBERS, **{name: [] for name in extra}}
+    rng = random.Random(11)
+    clusters = list(CLUSTERS)
+    people = {**MEMBERS, **{name: rng.sample(CHATTER[clusters[k % len(clusters)]], rng.randint(1, 4))
+                            for k, name in enumerate(extra)}}
     all_ratings = {**RATINGS, **extra}
     for i, (name, messages) in enumerate(people.items()):
         member = crud.get_or_create_member(s, platform=platform, user_id=name, display_name=name)
         assert member.id is not None
         crud.ensure_membership(s, group_id=group.id, member_id=member.id)
         for j, text in enumerate(messages):
-            crud.store_message(s, group_id=group.id, member_id=member.id, platform_message_id=f"seed-{name}-{j}",
-                               sent_at=now - timedelta(days=12 - i - j, hours=j), text=text, text_length=len(text))
+            sent = now - timedelta(days=(3 * i + 7 * j) % 28 + 1, hours=(5 * i + 3 * j) % 14)
+            row, _ = crud.store_message(s, group_id=group.id, member_id=member.id,
+                                        platform_message_id=f"seed-{name}-{j}", sent_at=sent, text=text,
+                                        text_length=len(text))
+            scored = analyzer.score_batch([text])[0]
+            row.sentiment, row.sentiment_label = scored.score, scored.label
+            s.add(row)
+        member_ids[name] = member.id
         for ext, stars in all_ratings.get(name, {}).items():
             course = by_ext.get(ext)
             if course is not None and course.id is not None:
                 course_crud.upsert_rating(s, group_id=group.id, member_id=member.id, course_id=course.id,
                                           value=float(stars), at=now - timedelta(days=30 - i % 30))
+    _seed_helpful_answers(s, group_id=group.id, member_ids=member_ids, now=now)
+
+
+# (who answers, whose question: (member, message index), answer, who reacts with which emoji)
+HELPFUL: list[tuple[str, tuple[str, int], str, list[tuple[str, str]]]] = [
+    ("alice", ("chen", 1), "I'm in! Python for Absolute Beginners (#1) is a good start, we could do a chapter a week 👍",
+     [("chen", "👍"), ("ivan", "🎉")]),
+    ("dana", ("emil", 0), "Record yourself answering the part 2 cue cards, it helped me a lot",
+     [("emil", "❤️")]),
+    ("alice", ("bob", 0), "The React course's hooks chapter pairs well with TypeScript in Practice (#5)",
+     [("bob", "👍")]),
+]
+
+
+def _seed_helpful_answers(s: Session, *, group_id: int, member_ids: dict[str, int], now: datetime) -> None:
+    """A few replies that earned positive reactions, so the leaderboard's "helpful answers" have something."""
+    for k, (author, (asker, index), text, reactions) in enumerate(HELPFUL):
+        question = crud.get_message(s, group_id=group_id, platform_message_id=f"seed-{asker}-{index}")
+        if question is None or author not in member_ids:
+            continue
+        answer_id = f"seed-answer-{k}"
+        row, _ = crud.store_message(s, group_id=group_id, member_id=member_ids[author],
+                                    platform_message_id=answer_id, sent_at=question.sent_at + timedelta(hours=1),
+                                    text=text, text_length=len(text),
+                                    reply_to_platform_id=question.platform_message_id)
+        for reactor, emoji in reactions:
+            if reactor in member_ids:
+                crud.add_reaction(s, group_id=group_id, platform_message_id=answer_id,
+                                  member_id=member_ids[reactor], emoji=emoji, sentiment=emoji_sentiment(emoji),
+                                  at=row.sent_at + timedelta(minutes=30))
