@@ -219,7 +219,7 @@ class RecommendationService:
 
     def member_history(self, s: Session, *, group_id: int, member_id: int) -> list[tuple[int, float]]:
         """The member's weighted evidence in this group, oldest first: [(course_id, weight)]."""
-        records = [r for r in interaction_records(s, group_id=group_id) if r[0] == member_id]
+        records = interaction_records(s, group_id=group_id, member_id=member_id)
         pairs = aggregate_records(records, now=time.time())
         pairs.sort(key=lambda p: p[3])
         return [(int(course), float(weight)) for _, course, weight, _ in pairs]  # type: ignore[call-overload]

@@ -61,11 +61,24 @@ Emit = Callable[..., Awaitable[None]]
 log = logging.getLogger(__name__)
 
 
-def interaction_records(s: Session, *, group_id: int | None) -> list[InteractionRecord]:
-    """Every interaction of one group (or of all groups with None: model training only, never for display)."""
+def interaction_records(
+    s: Session, *, group_id: int | None, member_id: int | None = None
+) -> list[InteractionRecord]:
+    """Every interaction of one group (or of all groups with None: model training only, never for display).
+
+    With `member_id` (and a group), only that member's records, read with member-scoped queries: what serving
+    needs on every /recommend, without loading the whole group's history.
+    """
+    matches = q.buddy_matches(s, group_id=group_id)
+    people: set[int] | None = None
+    reactors: set[int] | None = None
+    if member_id is not None:
+        matches = [m for m in matches if member_id in {int(x) for x in m.member_ids}]
+        people = {member_id} | {int(x) for m in matches for x in m.member_ids}  # buddy_shared needs partners
+        reactors = {member_id}
     out: list[InteractionRecord] = []
     interest: dict[tuple[int, int], set[int]] = defaultdict(set)  # (group, member) -> courses
-    for r in q.ratings(s, group_id=group_id):
+    for r in q.ratings(s, group_id=group_id, member_ids=people):
         ts = r.updated_at.timestamp()
         if r.source == "rate":
             out.append((r.member_id, r.course_id, "rating", float(r.value), ts))
@@ -81,19 +94,21 @@ def interaction_records(s: Session, *, group_id: int | None) -> list[Interaction
             continue
         if positive:
             interest[(r.group_id, r.member_id)].add(r.course_id)
+    reactions = q.reactions_on_messages(s, group_id=group_id, reactor_ids=reactors)
+    message_ids = None if member_id is None else {message_id for _, _, message_id, _, _ in reactions}
     courses_of_message: dict[int, set[int]] = defaultdict(set)
-    for m in q.mentions(s, group_id=group_id):
+    for m in q.mentions(s, group_id=group_id, message_ids=message_ids):
         courses_of_message[m.message_id].add(m.course_id)
-    for _, reactor, message_id, sentiment, at in q.reactions_on_messages(s, group_id=group_id):
+    for _, reactor, message_id, sentiment, at in reactions:
         if sentiment < 0:
             continue
         for course_id in sorted(courses_of_message.get(message_id, ())):
             out.append((reactor, course_id, "reaction", float(sentiment), at.timestamp()))
-    for gid, member_id, course_id, status, _attended, at in q.rsvps_with_course(s, group_id=group_id):
+    for gid, mid, course_id, status, _attended, at in q.rsvps_with_course(s, group_id=group_id, member_ids=people):
         if status in RSVP_INTEREST:
-            out.append((member_id, course_id, "rsvp", 1.0, at.timestamp()))
-            interest[(gid, member_id)].add(course_id)
-    for match in q.buddy_matches(s, group_id=group_id):
+            out.append((mid, course_id, "rsvp", 1.0, at.timestamp()))
+            interest[(gid, mid)].add(course_id)
+    for match in matches:
         members = [int(m) for m in match.member_ids]
         counts: dict[int, int] = defaultdict(int)
         for mid in set(members):
@@ -103,6 +118,8 @@ def interaction_records(s: Session, *, group_id: int | None) -> list[Interaction
         for mid in sorted(set(members)):
             for c in shared:
                 out.append((mid, c, "buddy_shared", 1.0, match.created_at.timestamp()))
+    if member_id is not None:
+        out = [r for r in out if r[0] == member_id]
     return out
 
 

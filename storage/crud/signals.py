@@ -6,6 +6,7 @@ which only writes a score back to the same row) and `interaction_rows` with `gro
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -189,21 +190,29 @@ def clear_text_before(s: Session, *, group_id: int, before: datetime | None) -> 
     return int(result.rowcount or 0)
 
 
-def ratings(s: Session, *, group_id: int | None) -> list[Rating]:
+def ratings(s: Session, *, group_id: int | None, member_ids: Collection[int] | None = None) -> list[Rating]:
     q = select(Rating)
     if group_id is not None:
         q = q.where(Rating.group_id == group_id)
+    if member_ids is not None:
+        q = q.where(col(Rating.member_id).in_(list(member_ids)))
     return list(s.exec(q.order_by(col(Rating.id))))
 
 
-def mentions(s: Session, *, group_id: int | None) -> list[CourseMention]:
+def mentions(
+    s: Session, *, group_id: int | None, message_ids: Collection[int] | None = None
+) -> list[CourseMention]:
     q = select(CourseMention)
     if group_id is not None:
         q = q.where(CourseMention.group_id == group_id)
+    if message_ids is not None:
+        q = q.where(col(CourseMention.message_id).in_(list(message_ids)))
     return list(s.exec(q.order_by(col(CourseMention.id))))
 
 
-def reactions_on_messages(s: Session, *, group_id: int | None) -> list[tuple[int, int, int, float, datetime]]:
+def reactions_on_messages(
+    s: Session, *, group_id: int | None, reactor_ids: Collection[int] | None = None
+) -> list[tuple[int, int, int, float, datetime]]:
     """(group_id, reactor member id, target message row id, sentiment, at) of reactions to stored messages."""
     q = sa_select(
         col(Reaction.group_id),
@@ -218,11 +227,13 @@ def reactions_on_messages(s: Session, *, group_id: int | None) -> list[tuple[int
     )
     if group_id is not None:
         q = q.where(col(Reaction.group_id) == group_id)
+    if reactor_ids is not None:
+        q = q.where(col(Reaction.member_id).in_(list(reactor_ids)))
     return [(g, m, i, v, t) for g, m, i, v, t in s.execute(q)]
 
 
 def rsvps_with_course(
-    s: Session, *, group_id: int | None
+    s: Session, *, group_id: int | None, member_ids: Collection[int] | None = None
 ) -> list[tuple[int, int, int, str, bool | None, datetime]]:
     """(group_id, member id, course id, status, attended, updated_at) of RSVPs to events tied to a course."""
     q = (
@@ -239,6 +250,8 @@ def rsvps_with_course(
     )
     if group_id is not None:
         q = q.where(col(Rsvp.group_id) == group_id)
+    if member_ids is not None:
+        q = q.where(col(Rsvp.member_id).in_(list(member_ids)))
     return [(g, m, c, st, a, t) for g, m, c, st, a, t in s.execute(q)]
 
 

@@ -105,5 +105,9 @@ async def test_records_cover_every_kind_and_stay_in_their_group(
     assert all(k in KINDS and isinstance(ts, float) for _, _, k, _, ts in records)
     assert (alice, 4, "rating") not in got
     assert (alice, 4, "rating") in {(m, c, k) for m, c, k, _, _ in everything}
+    with db.session_scope(running.engine) as s:
+        for member in (alice, bob, carol):
+            scoped = interaction_records(s, group_id=group_id, member_id=member)
+            assert sorted(scoped) == sorted(r for r in records if r[0] == member)
     data = InteractionData.from_records(records)
     assert data.n_users == 3 and data.nnz == len({(m, c) for m, c, _ in got})
