@@ -210,6 +210,8 @@ class RecommendationService:
         if member_id is not None:
             q = q.where(Message.member_id == member_id)
         q = q.order_by(col(Message.id).desc())
+        if member_id is not None:
+            q = q.limit(MEMBER_TEXT_MESSAGES)
         out: dict[int, list[str]] = {}
         for mid, text in s.exec(q):
             parts = out.setdefault(mid, [])
