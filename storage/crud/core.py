@@ -41,12 +41,15 @@ def get_or_create_member(
     """The person behind a platform account, created on first sight."""
     account = find_account(s, platform=platform, user_id=user_id)
     if account is not None:
+        member = s.get(Member, account.member_id)
+        assert member is not None
         if display_name and (account.display_name != display_name[:128] or account.username != username):
             account.display_name = display_name[:128]
             account.username = username[:128] if username else None
             s.add(account)
-        member = s.get(Member, account.member_id)
-        assert member is not None
+            # The person renamed themselves: show the name they use now (the last one seen, on any platform).
+            member.display_name = display_name[:128]
+            s.add(member)
         return member
     member = Member(display_name=display_name[:128])
     s.add(member)

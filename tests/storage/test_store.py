@@ -119,3 +119,11 @@ def test_roles_only_rise_through_ensure(engine: Engine) -> None:
         crud.ensure_membership(s, group_id=g, member_id=m, role="member")
         membership = crud.get_membership(s, group_id=g, member_id=m)
         assert membership is not None and membership.role == "owner"
+
+
+def test_a_renamed_person_is_shown_with_the_new_name(engine: Engine) -> None:
+    g, m = _group_member(engine, "-100", "7")
+    with session_scope(engine) as s:
+        crud.get_or_create_member(s, platform="telegram", user_id="7", display_name="Ann Lee")
+    with session_scope(engine) as s:
+        assert crud.member_name_in_group(s, group_id=g, member_id=m) == "Ann Lee"
