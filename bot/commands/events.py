@@ -233,6 +233,12 @@ async def refresh_card(ctx: Context, event_id: int) -> None:
     await ctx.send(reply)
 
 
+async def tell_directly(ctx: Context, users: list[ChatUser], text: RichText) -> None:
+    """Send each user the same notice directly (the adapter falls back to a mention in the group)."""
+    for user in users:
+        await ctx.send(Reply(chat=ctx.chat, text=text, direct_to=user, reply_channel_id=ctx.event.reply_channel_id))
+
+
 async def rsvp_pressed(ctx: Context, data: str) -> Reply | None:
     raw_id, _, code_ = data.partition(":")
     if not raw_id.isdigit() or len(raw_id) > 12 or code_ not in RSVP_CODES:
@@ -258,15 +264,7 @@ async def rsvp_pressed(ctx: Context, data: str) -> Reply | None:
         promoted_users = _users(s, group, result.promoted)
     await refresh_card(ctx, event_id)
     await ctx.app.emit("rsvp", ctx, event_id, result.status)
-    for user in promoted_users:
-        await ctx.send(
-            Reply(
-                chat=ctx.chat,
-                text=T("🎉 A seat freed up: you're now going to ", bold(title), "."),
-                direct_to=user,
-                reply_channel_id=ctx.event.reply_channel_id,
-            )
-        )
+    await tell_directly(ctx, promoted_users, T("🎉 A seat freed up: you're now going to ", bold(title), "."))
     answer = {
         crud.GOING: T("You're going to ", bold(title), "."),
         crud.MAYBE: T("Marked as maybe for ", bold(title), "."),
@@ -329,15 +327,7 @@ async def event_cancel(ctx: Context, event_id: int) -> RichText:
         users = _users(s, group, to_tell)
         title, when = clip(event.title, 200), format_when(event.starts_at, event.timezone)
     await refresh_card(ctx, event_id)
-    for user in users:
-        await ctx.send(
-            Reply(
-                chat=ctx.chat,
-                text=T("❌ ", bold(title), f" ({when}) was cancelled."),
-                direct_to=user,
-                reply_channel_id=ctx.event.reply_channel_id,
-            )
-        )
+    await tell_directly(ctx, users, T("❌ ", bold(title), f" ({when}) was cancelled."))
     return T(
         "Cancelled ",
         bold(title),
@@ -373,15 +363,7 @@ async def event_edit(ctx: Context, event_id: int, field_name: str, value: str) -
         summary = card_text(s, event, group, now)
         title, when = clip(event.title, 200), format_when(event.starts_at, event.timezone)
     await refresh_card(ctx, event_id)
-    for user in users:
-        await ctx.send(
-            Reply(
-                chat=ctx.chat,
-                text=T("🕑 ", bold(title), f" moved to {when}."),
-                direct_to=user,
-                reply_channel_id=ctx.event.reply_channel_id,
-            )
-        )
+    await tell_directly(ctx, users, T("🕑 ", bold(title), f" moved to {when}."))
     return T("Updated.\n", summary)
 
 
