@@ -312,14 +312,20 @@ async def event_ics_reply(ctx: Context, event_id: int) -> Reply:
     )
 
 
+def _locked_event(s, ctx: Context, event_id: int) -> tuple[Event, Group]:  # type: ignore[no-untyped-def]
+    """The group's event, locked for an owner's change, and its group; a clear error when there is none."""
+    event = crud.get_event_for_update(s, group_id=ctx.group_id, event_id=event_id)
+    group = s.get(Group, ctx.group_id)
+    if event is None or group is None:
+        raise UserError(f"There is no event #{event_id} in this group.")
+    return event, group
+
+
 async def event_cancel(ctx: Context, event_id: int) -> RichText:
     await require_admin(ctx, "cancel")
     now = ctx.clock.now()
     with ctx.session() as s:
-        event = crud.get_event_for_update(s, group_id=ctx.group_id, event_id=event_id)
-        group = s.get(Group, ctx.group_id)
-        if event is None or group is None:
-            raise UserError(f"There is no event #{event_id} in this group.")
+        event, group = _locked_event(s, ctx, event_id)
         try:
             to_tell = svc.cancel_event(s, event, now=now)
         except EventError as e:
@@ -340,10 +346,7 @@ async def event_edit(ctx: Context, event_id: int, field_name: str, value: str) -
     await require_admin(ctx, "edit")
     now = ctx.clock.now()
     with ctx.session() as s:
-        event = crud.get_event_for_update(s, group_id=ctx.group_id, event_id=event_id)
-        group = s.get(Group, ctx.group_id)
-        if event is None or group is None:
-            raise UserError(f"There is no event #{event_id} in this group.")
+        event, group = _locked_event(s, ctx, event_id)
         old_start = event.starts_at
         if (
             field_name.lower() == "course"
