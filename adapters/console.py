@@ -19,8 +19,6 @@ from typing import TextIO
 from bot.app import CohortApp
 from bot.text import sanitize
 from bot.types import Button, ButtonPress, Chat, ChatUser, Message, Reply, SentMessage
-from storage import db
-from storage.crud import core as crud
 
 PLATFORM = "console"
 _SPEAKER = re.compile(r"^\s*([A-Za-z0-9_.\-]{1,32})\s*:\s?(.*)$", re.S)
@@ -46,11 +44,7 @@ class ConsoleAdapter:
 
     def setup(self) -> None:
         """Make the owner an owner of the local group."""
-        from bot.dispatcher import ensure_identity
-
-        with db.session_scope(self.app.engine) as s:
-            group_id, member_id, _ = ensure_identity(s, chat=self.chat, user=self.user(self.owner))
-            crud.set_role(s, group_id=group_id, member_id=member_id, role="owner")
+        self.app.grant_role(self.chat, self.user(self.owner), "owner")
 
     # ---- Adapter protocol ---------------------------------------------------------------------------------
     async def send(self, reply: Reply) -> SentMessage:

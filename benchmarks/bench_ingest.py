@@ -25,7 +25,7 @@ from sqlmodel import SQLModel, select  # noqa: E402
 
 import storage.models  # noqa: E402,F401
 from bot.app import CohortApp  # noqa: E402
-from bot.clock import FakeClock  # noqa: E402
+from common.clock import FakeClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.testing import TestBot  # noqa: E402
 from community.demo import load_sample_catalog  # noqa: E402

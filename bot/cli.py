@@ -100,7 +100,7 @@ async def _chat(args: argparse.Namespace, *, seed: bool, banner: str | None, tra
         print("Created the store with the sample catalogue and community.", file=sys.stderr)
         if train:
             print("Training the course recommender on the sample community...", file=sys.stderr, flush=True)
-            outcome = app.services["recommender"].train()
+            outcome = app.services.recommender.train()
             print(outcome.message, file=sys.stderr)
     console = ConsoleAdapter(app, group=args.group, user=args.user, owner=args.owner or args.user)
     console.setup()

@@ -34,7 +34,9 @@ class Settings:
     model_dir: Path = Path("var/models")
     device: str = "auto"
     reminder_grace_minutes: int = 30
+    reminder_poll_seconds: float = 5.0
     default_timezone: str = "UTC"
+    buddy_multilingual: bool = True
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -59,7 +61,10 @@ class Settings:
             "model_dir": Path(_env("COHORT_MODEL_DIR", str(data_dir / "models")) or data_dir / "models"),
             "device": _env("COHORT_DEVICE", "auto"),
             "reminder_grace_minutes": int(_env("COHORT_REMINDER_GRACE_MINUTES", "30") or 30),
+            "reminder_poll_seconds": float(_env("COHORT_REMINDER_POLL_SECONDS", "5") or 5),
             "default_timezone": _env("COHORT_DEFAULT_TIMEZONE", "UTC"),
+            "buddy_multilingual": (_env("COHORT_BUDDY_MULTILINGUAL", "on") or "on").strip().lower()
+            not in ("off", "0", "false", "no"),
         }
         names = {f.name for f in fields(cls)}
         for key, value in overrides.items():

@@ -7,29 +7,28 @@ same on every platform.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import re
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Concatenate, Literal, ParamSpec, TypeVar
 
 from limits import RateLimitItemPerMinute
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from sqlmodel import Session
 
-from bot.errors import UsageError, UserError
 from bot.text import RichText, T, bold, code, sanitize
 from bot.types import Attachment, Button, ButtonPress, Chat, ChatUser, Message, Reply, SentMessage
-from storage.crud import core as crud
+from common.clock import Clock
+from common.errors import UsageError, UserError
 from storage.crud.core import ROLE_RANK
-from storage.db import session_scope
 
 if TYPE_CHECKING:
     from bot.adapter import Adapter
-    from bot.app import CohortApp
+    from bot.services import Services
+    from storage.models import Group
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +36,10 @@ Role = Literal["member", "admin", "owner"]
 HandlerResult = Reply | RichText | str | list[Reply] | None
 CommandHandler = Callable[["Context"], Awaitable[HandlerResult]]
 ButtonHandler = Callable[["Context", str], Awaitable[HandlerResult]]
-MessageListener = Callable[["Context", Any], Awaitable[None] | None]
+SettingHandler = Callable[["Context", str], Awaitable[RichText | str]]
+SettingShow = Callable[["Group"], str]
+T_ = TypeVar("T_")
+P = ParamSpec("P")
 
 _COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@[A-Za-z0-9_]{1,64})?(?:\s+(.*))?$", re.S)
 MAX_COMMAND_TEXT = 10_000
@@ -65,18 +67,41 @@ class CommandSpec:
     role: Role = "member"
     args: tuple[ArgSpec, ...] = ()
     category: str = "General"
-    rate_limited: bool = True
 
     @property
     def owner_only(self) -> bool:
         return ROLE_RANK[self.role] > 0
 
 
+@dataclass(frozen=True)
+class ButtonSpec:
+    """Presses of buttons whose payload starts with `namespace:`; owner-only ones check the platform's admins."""
+
+    namespace: str
+    handler: ButtonHandler
+    role: Role = "member"
+
+    @property
+    def owner_only(self) -> bool:
+        return ROLE_RANK[self.role] > 0
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """One `/settings NAME VALUE` entry, registered by the feature that owns it."""
+
+    name: str
+    handler: SettingHandler
+    help: str
+    show: SettingShow | None = None
+
+
 @dataclass
 class Context:
     """What a handler sees: who, where, the arguments, and ways to answer."""
 
-    app: CohortApp
+    services: Services
+    dispatcher: Dispatcher
     adapter: Adapter
     chat: Chat
     user: ChatUser
@@ -93,8 +118,8 @@ class Context:
         return self.arg_text.split()
 
     @property
-    def clock(self):  # type: ignore[no-untyped-def]
-        return self.app.clock
+    def clock(self) -> Clock:
+        return self.services.clock
 
     @property
     def is_admin(self) -> bool:
@@ -102,8 +127,17 @@ class Context:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        with session_scope(self.app.engine) as s:
+        """A session for code already off the event loop; async handlers use `await ctx.db(fn, ...)`."""
+        with self.services.store.session() as s:
             yield s
+
+    async def db(self, fn: Callable[Concatenate[Session, P], T_], /, *args: P.args, **kwargs: P.kwargs) -> T_:
+        """Run `fn(session, *args, **kwargs)` in a worker thread, in one transaction (never blocks the loop)."""
+        return await self.services.store.run(fn, *args, **kwargs)
+
+    async def call(self, fn: Callable[P, T_], /, *args: P.args, **kwargs: P.kwargs) -> T_:
+        """Run a blocking function (a service method that opens its own sessions) in a worker thread."""
+        return await self.services.store.call(fn, *args, **kwargs)
 
     def reply(
         self,
@@ -160,8 +194,8 @@ class Dispatcher:
     def __init__(self, *, rate_limit_per_minute: int = 20) -> None:
         self.commands: dict[str, CommandSpec] = {}
         self.aliases: dict[str, str] = {}
-        self.buttons: dict[str, ButtonHandler] = {}
-        self.message_listeners: list[MessageListener] = []
+        self.buttons: dict[str, ButtonSpec] = {}
+        self.settings: dict[str, SettingSpec] = {}
         self.limiter = RateLimiter(rate_limit_per_minute)
 
     # ---- registration -------------------------------------------------------------------------------------
@@ -175,7 +209,6 @@ class Dispatcher:
         args: tuple[ArgSpec, ...] = (),
         category: str = "General",
         aliases: tuple[str, ...] = (),
-        rate_limited: bool = True,
     ) -> Callable[[CommandHandler], CommandHandler]:
         def decorator(fn: CommandHandler) -> CommandHandler:
             if name in self.commands:
@@ -188,7 +221,6 @@ class Dispatcher:
                 role=role,
                 args=args,
                 category=category,
-                rate_limited=rate_limited,
             )
             for alias in aliases:
                 self.aliases[alias] = name
@@ -196,21 +228,27 @@ class Dispatcher:
 
         return decorator
 
-    def button(self, namespace: str) -> Callable[[ButtonHandler], ButtonHandler]:
-        """Register a handler for button payloads 'namespace:data'."""
+    def button(self, namespace: str, *, role: Role = "member") -> Callable[[ButtonHandler], ButtonHandler]:
+        """Register a handler for button payloads 'namespace:data'; role="admin" makes presses owner-only."""
 
         def decorator(fn: ButtonHandler) -> ButtonHandler:
             if namespace in self.buttons:
                 raise ValueError(f"button namespace {namespace!r} registered twice")
-            self.buttons[namespace] = fn
+            self.buttons[namespace] = ButtonSpec(namespace=namespace, handler=fn, role=role)
             return fn
 
         return decorator
 
-    def on_message(self, fn: MessageListener) -> MessageListener:
-        """Called for every stored new message (not commands), e.g. sentiment scoring, course mentions."""
-        self.message_listeners.append(fn)
-        return fn
+    def button_spec(self, payload: str) -> ButtonSpec | None:
+        return self.buttons.get(payload.partition(":")[0])
+
+    def setting(
+        self, name: str, handler: SettingHandler, help: str, *, show: SettingShow | None = None
+    ) -> None:
+        """Register `/settings NAME VALUE` (owners only: the /settings command itself is role="admin")."""
+        if name in self.settings:
+            raise ValueError(f"setting {name!r} registered twice")
+        self.settings[name] = SettingSpec(name=name, handler=handler, help=help, show=show)
 
     # ---- routing ------------------------------------------------------------------------------------------
     @staticmethod
@@ -223,27 +261,41 @@ class Dispatcher:
     def resolve(self, name: str) -> CommandSpec | None:
         return self.commands.get(self.aliases.get(name, name))
 
+    def over_budget(self, ctx: Context) -> list[Reply] | None:
+        """Every command (known or not) and every button press counts against the member's budget.
+
+        None when within it; else the one notice (first time over) or nothing (silence until the window frees).
+        """
+        verdict = self.limiter.check(ctx.chat, ctx.user)
+        if verdict == "ok":
+            return None
+        if verdict == "warn":
+            return [ctx.reply("You're sending commands faster than I can answer. Please wait a minute.")]
+        return []
+
     async def run_command(self, ctx: Context, name: str, arg_text: str) -> list[Reply]:
+        limited = self.over_budget(ctx)
+        if limited is not None:
+            return limited
         spec = self.resolve(name)
         if spec is None:
             return [ctx.reply(T("Unknown command /", name[:32], ". Type ", code("/help"), " to see what I can do."))]
         ctx.command, ctx.arg_text, ctx.spec = spec.name, sanitize(arg_text, limit=MAX_COMMAND_TEXT), spec
-        if spec.rate_limited:
-            verdict = self.limiter.check(ctx.chat, ctx.user)
-            if verdict == "warn":
-                return [ctx.reply("You're sending commands faster than I can answer. Please wait a minute.")]
-            if verdict == "drop":
-                return []
         if ROLE_RANK.get(ctx.role, 0) < ROLE_RANK[spec.role]:
             return [ctx.reply(T("Sorry, ", code(f"/{spec.name}"), " is for group owners and admins."))]
         return await self._call(ctx, spec.handler(ctx), spec)
 
     async def run_button(self, ctx: Context, payload: str) -> list[Reply]:
-        namespace, _, data = payload.partition(":")
-        handler = self.buttons.get(namespace)
-        if handler is None:
+        limited = self.over_budget(ctx)
+        if limited is not None:
+            return limited
+        _, _, data = payload.partition(":")
+        spec = self.button_spec(payload)
+        if spec is None:
             return [ctx.reply("That button has expired. Try the command again.")]
-        return await self._call(ctx, handler(ctx, data), None)
+        if ROLE_RANK.get(ctx.role, 0) < ROLE_RANK[spec.role]:
+            return [ctx.reply("Sorry, that button is for group owners and admins.")]
+        return await self._call(ctx, spec.handler(ctx, data), None)
 
     async def _call(self, ctx: Context, awaitable: Awaitable[HandlerResult], spec: CommandSpec | None) -> list[Reply]:
         try:
@@ -258,15 +310,6 @@ class Dispatcher:
         except UserError as e:
             return [ctx.reply(str(e))]
         return normalise(ctx, result)
-
-    async def notify_listeners(self, ctx: Context, row: Any) -> None:
-        for fn in self.message_listeners:
-            try:
-                out = fn(ctx, row)
-                if inspect.isawaitable(out):
-                    await out
-            except Exception:  # a listener must never break the message path
-                log.exception("message listener %s failed", getattr(fn, "__name__", fn))
 
     def help_text(self, *, role: str) -> RichText:
         by_cat: dict[str, list[CommandSpec]] = {}
@@ -295,14 +338,3 @@ def normalise(ctx: Context, result: HandlerResult) -> list[Reply]:
     if isinstance(result, list):
         return result
     return [ctx.reply(result)]
-
-
-def ensure_identity(s: Session, *, chat: Chat, user: ChatUser) -> tuple[int, int, str]:
-    """(group_id, member_id, stored role) for a chat and user, created on first sight."""
-    group = crud.get_or_create_group(s, platform=chat.platform, chat_id=chat.chat_id, title=chat.title)
-    member = crud.get_or_create_member(
-        s, platform=user.platform, user_id=user.user_id, display_name=user.display_name, username=user.username
-    )
-    assert group.id is not None and member.id is not None
-    membership = crud.ensure_membership(s, group_id=group.id, member_id=member.id)
-    return group.id, member.id, membership.role

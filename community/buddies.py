@@ -18,8 +18,8 @@ from typing import Protocol
 import numpy as np
 from sqlmodel import Session
 
-from bot.clock import as_utc
-from bot.text import sanitize
+from common.clock import as_utc
+from common.text import sanitize
 from community.courses import search_courses
 from community.matching import Candidate, MatchGroup, MatchResult, hours_from_messages, match_members
 from community.timezones import offset_label, utc_offset_hours, zone

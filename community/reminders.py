@@ -34,9 +34,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlmodel import col, select
 
-from bot.clock import Clock
 from bot.text import RichText, T, bold, clip
 from bot.types import Chat, ChatUser, Reply, SentMessage
+from common.clock import Clock
 from community.events import card_channel, extend_all
 from community.timeparse import format_when
 from storage.crud import events as crud

@@ -24,13 +24,12 @@ import contextlib
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.clock import Clock
+from common.clock import Clock
 from community.activity import ActivitySignals, WindowStats, leaderboard_score, member_activity
 from community.courses import mentioned_courses
 from community.sentiment import SentimentResult, get_analyzer
@@ -57,7 +56,6 @@ RSVP_INTEREST = ("going", "maybe", "waitlist")
 COURSE_CACHE_SECONDS = 10.0
 BACKFILL_HIGH_WATER = 5_000
 
-Emit = Callable[..., Awaitable[None]]
 log = logging.getLogger(__name__)
 
 
@@ -146,12 +144,11 @@ class MessageScorer:
         engine: Engine,
         *,
         analyzer: str,
-        emit: Emit,
         clock: Clock,
         max_batch: int = 256,
         max_delay: float = 0.25,
     ) -> None:
-        self.engine, self.analyzer_name, self.emit, self.clock = engine, analyzer, emit, clock
+        self.engine, self.analyzer_name, self.clock = engine, analyzer, clock
         self.max_batch, self.max_delay = max_batch, max_delay
         self.worker: SentimentWorker[MessageKey] | None = None
         self._pending: dict[MessageKey, list[int]] = {}
@@ -238,9 +235,7 @@ class MessageScorer:
         named = {key: self._pending.pop(key, None) for key, _ in batch}
         courses = self.courses()
         # The writes run in a thread so that a big batch never holds up the event loop (the message path).
-        events = await asyncio.to_thread(self._write, batch, named, courses, self.clock.now())
-        for event in events:
-            await self.emit("mention", *event)
+        await asyncio.to_thread(self._write, batch, named, courses, self.clock.now())
 
     def _write(
         self,
@@ -248,9 +243,8 @@ class MessageScorer:
         named: dict[MessageKey, list[int] | None],
         courses: list[Course],
         now: datetime,
-    ) -> list[tuple[int, int, int, float]]:
-        """Store one scored batch; returns the mention signals to emit."""
-        events: list[tuple[int, int, int, float]] = []
+    ) -> None:
+        """Store one scored batch: sentiment, course mentions and the implicit ratings they imply."""
         with db.session_scope(self.engine) as s:
             rows = q.messages_by_id(s, ids=[mid for (_, mid), _ in batch])
             had_mentions = q.messages_with_mentions(s, ids=list(rows))
@@ -277,5 +271,3 @@ class MessageScorer:
                         source="mention",
                         kind="implicit",
                     )
-                    events.append((group_id, msg.member_id, course_id, score))
-        return events

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session
 
-from bot.text import clip
+from common.text import clip
 from storage.crud import courses as courses_crud
 from storage.crud import signals as q
 

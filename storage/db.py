@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -84,3 +85,35 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+T = TypeVar("T")
+P = ParamSpec("P")
+
+
+class Store:
+    """The store as services see it: sessions, and store work run off the event loop.
+
+    Every store call made from async code goes through `run` (a session in a worker thread, committed on success)
+    or `call` (any blocking function in a worker thread), so one slow query never stalls the other chats.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def session(self) -> AbstractContextManager[Session]:
+        """A committed-on-success session for synchronous code (already off the loop)."""
+        return session_scope(self.engine)
+
+    async def run(self, fn: Callable[Concatenate[Session, P], T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """`fn(session, *args, **kwargs)` in a worker thread inside one transaction."""
+
+        def work() -> T:
+            with session_scope(self.engine) as s:
+                return fn(s, *args, **kwargs)
+
+        return await asyncio.to_thread(work)
+
+    async def call(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Any blocking function (a service method that opens its own sessions) in a worker thread."""
+        return await asyncio.to_thread(fn, *args, **kwargs)

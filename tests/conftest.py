@@ -19,9 +19,9 @@ from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers every table)
 from bot.app import CohortApp
-from bot.clock import FakeClock
 from bot.config import Settings
 from bot.testing import TestBot
+from common.clock import FakeClock
 from storage import db
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

@@ -1,18 +1,14 @@
-"""Command modules. Each module defines `register(app)`; `load_all` registers every module in this package."""
+"""Command modules: thin handlers, one module per feature. Each defines `register(dispatcher, services)`."""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-from typing import TYPE_CHECKING
+from bot.commands import buddies, core, courses, events, link, privacy, recommend, settings, signals
+from bot.dispatcher import Dispatcher
+from bot.services import Services
 
-if TYPE_CHECKING:
-    from bot.app import CohortApp
+MODULES = (core, courses, recommend, signals, buddies, events, privacy, link, settings)
 
 
-def load_all(app: CohortApp) -> None:
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        register = getattr(module, "register", None)
-        if register is not None:
-            register(app)
+def register_all(dispatcher: Dispatcher, services: Services) -> None:
+    for module in MODULES:
+        module.register(dispatcher, services)

@@ -14,25 +14,29 @@ from typing import TYPE_CHECKING, Any
 from apscheduler.triggers.cron import CronTrigger
 from sqlmodel import Session, select
 
-from bot.dispatcher import ArgSpec, Context
-from bot.errors import UsageError, UserError
+from bot.dispatcher import ArgSpec, Context, Dispatcher
 from bot.text import RichText, T, bold, clip, code
 from bot.types import Button, Chat, ChatUser, Reply
+from common.errors import UsageError, UserError
 from community import buddies as svc
 from community.timezones import local_time, offset_label, resolve_timezone
-from storage import db
 from storage.crud import buddies as crud
 from storage.crud import core as core_crud
 from storage.models import Group, Member
 
 if TYPE_CHECKING:
-    from bot.app import CohortApp
+    from bot.config import Settings
+    from bot.outbox import Outbox
+    from bot.scheduler import Scheduler
+    from bot.services import Services
+    from common.clock import Clock
+    from community.recommendations import RecommendationService
+    from storage.db import Store
 
 log = logging.getLogger(__name__)
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CADENCES = ("weekly", "biweekly")
-POLL_SECONDS = 300
 MAX_PAUSE_WEEKS = 52
 ANSWER_CODES = {"m": "met", "n": "not_met", "s": "skip"}
 USAGE = "/buddy join [topics] | leave | pause [weeks] | status | me | round | rounds weekly mon 10:00|off"
@@ -41,22 +45,30 @@ USAGE = "/buddy join [topics] | leave | pause [weeks] | status | me | round | ro
 class BuddyService:
     """What the scheduler and other features call: rounds for a group, and the check-in poller."""
 
-    def __init__(self, app: CohortApp) -> None:
-        self.app = app
+    def __init__(
+        self,
+        *,
+        store: Store,
+        settings: Settings,
+        clock: Clock,
+        scheduler: Scheduler,
+        outbox: Outbox,
+        recommender: RecommendationService,
+    ) -> None:
+        self.store, self.settings, self.clock = store, settings, clock
+        self.scheduler, self.outbox, self.recommender = scheduler, outbox, recommender
         self._encoder: Any = None
 
     # ---- helpers ----------------------------------------------------------------------------------------------
     @property
     def encoder(self) -> svc.Encoder:
         if self._encoder is None:
-            self._encoder = svc.interest_encoder(self.app.settings.embedding_model)
+            self._encoder = svc.interest_encoder(self.settings.embedding_model)
         return self._encoder
 
     def recommend_fn(self) -> svc.RecommendFn | None:
         """Personal course picks from the recommender service (community.recommendations) when it runs."""
-        rec = self.app.services.get("recommender")
-        if rec is None or not hasattr(rec, "recommend"):
-            return None
+        rec = self.recommender
 
         def pick(s: Session, group_id: int, member_id: int, n: int) -> list[int]:
             picks, personalised = rec.recommend(s, group_id=group_id, member_id=member_id, n=n)
@@ -67,15 +79,15 @@ class BuddyService:
 
     # ---- rounds ----------------------------------------------------------------------------------------------
     def round(self, group_id: int, now: datetime) -> svc.RoundOutcome:
-        with db.session_scope(self.app.engine) as s:
+        with self.store.session() as s:
             return svc.run_round(s, group_id=group_id, now=now, encoder=self.encoder,
-                                 default_tz=_group_tz(s, group_id, self.app.settings.default_timezone),
+                                 default_tz=_group_tz(s, group_id, self.settings.default_timezone),
                                  recommend=self.recommend_fn())
 
     def deliveries(self, group_id: int, outcome: svc.RoundOutcome) -> list[Reply]:
         """One message per matched member: direct where the platform allows, else a mention in the group."""
         out: list[Reply] = []
-        with db.session_scope(self.app.engine) as s:
+        with self.store.session() as s:
             group = s.get(Group, group_id)
             assert group is not None
             chat = _chat_of(group)
@@ -88,8 +100,8 @@ class BuddyService:
         return out
 
     async def run_scheduled_round(self, group_id: int) -> None:
-        now = self.app.clock.now()
-        with db.session_scope(self.app.engine) as s:
+        now = self.clock.now()
+        with self.store.session() as s:
             group = s.get(Group, group_id)
             if group is None:
                 return
@@ -103,13 +115,13 @@ class BuddyService:
             s.add(group)
             chat = _chat_of(group)
         outcome = self.round(group_id, now)
-        await self.app.push(Reply(chat=chat, text=_round_summary(outcome)))
+        await self.outbox.push(Reply(chat=chat, text=_round_summary(outcome)))
         for reply in self.deliveries(group_id, outcome):
-            await self.app.push(reply)
+            await self.outbox.push(reply)
 
     def schedule(self, group_id: int, plan: dict[str, Any] | None) -> None:
         name = f"buddy-round-{group_id}"
-        self.app.scheduler.remove(name)
+        self.scheduler.remove(name)
         if not plan:
             return
         hour, minute = (int(x) for x in plan["time"].split(":"))
@@ -117,11 +129,11 @@ class BuddyService:
         async def job() -> None:
             await self.run_scheduled_round(group_id)
 
-        self.app.scheduler.cron(name, job, timezone=plan.get("tz", "UTC"), day_of_week=plan["day"], hour=hour,
+        self.scheduler.cron(name, job, timezone=plan.get("tz", "UTC"), day_of_week=plan["day"], hour=hour,
                                 minute=minute)
 
     async def schedule_all(self) -> None:
-        with db.session_scope(self.app.engine) as s:
+        with self.store.session() as s:
             plans = [(g.id, g.settings.get("buddy_rounds")) for g in s.exec(select(Group))]
         for gid, plan in plans:
             if plan and gid is not None:
@@ -133,12 +145,12 @@ class BuddyService:
     # ---- check-ins -------------------------------------------------------------------------------------------
     async def poll_checkins(self) -> int:
         """Ask due check-ins and pause members who ignored three; returns how many messages were sent."""
-        now = self.app.clock.now()
-        with db.session_scope(self.app.engine) as s:
+        now = self.clock.now()
+        with self.store.session() as s:
             notices = svc.process_checkins(s, now=now)
             replies = [r for n in notices if (r := _checkin_reply(s, n)) is not None]
         for reply in replies:
-            await self.app.push(reply)
+            await self.outbox.push(reply)
         return len(replies)
 
 
@@ -261,16 +273,8 @@ def _next_run(plan: dict[str, Any], now: datetime) -> datetime | None:
 
 
 # ---- commands ---------------------------------------------------------------------------------------------------
-def register(app: CohortApp) -> None:
-    d = app.dispatcher
-    service = BuddyService(app)
-    app.services["buddies"] = service
-
-    async def on_start() -> None:
-        await service.schedule_all()
-        app.scheduler.every("buddy-checkins", POLL_SECONDS, service.poll_checkins)
-
-    app.startup_hooks.append(on_start)
+def register(d: Dispatcher, sv: Services) -> None:
+    service = sv.buddies
 
     @d.command("buddy", help="study-buddy matching: join, leave, pause, status, me; owners: round, rounds",
                usage=USAGE, category="Study buddies",
@@ -379,7 +383,7 @@ def register(app: CohortApp) -> None:
                                 "/buddy join.")
             outcome = svc.request_partner(s, group_id=ctx.group_id, member_id=ctx.member_id, now=now,
                                           encoder=service.encoder,
-                                          default_tz=_group_tz(s, ctx.group_id, app.settings.default_timezone),
+                                          default_tz=_group_tz(s, ctx.group_id, sv.settings.default_timezone),
                                           recommend=service.recommend_fn())
         if outcome is None:
             return ctx.reply("You're on the waiting list: I'll match you as soon as another member asks with "

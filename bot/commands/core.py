@@ -4,22 +4,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.dispatcher import ArgSpec, Context
+from bot.dispatcher import ArgSpec, Context, Dispatcher
 from bot.text import RichText, T, bold, code
 
 if TYPE_CHECKING:
-    from bot.app import CohortApp
+    from bot.services import Services
 
 
-def register(app: CohortApp) -> None:
-    d = app.dispatcher
+def register(d: Dispatcher, sv: Services) -> None:
 
     @d.command(
         "help",
         help="this list, or the details of one command",
         usage="/help [command]",
         args=(ArgSpec("command", "a command name"),),
-        rate_limited=False,
     )
     async def help_cmd(ctx: Context) -> RichText:
         if ctx.args:
@@ -31,7 +29,7 @@ def register(app: CohortApp) -> None:
             return T(code(spec.usage), "\n", spec.help[0].upper() + spec.help[1:] + "." + who)
         return d.help_text(role=ctx.role)
 
-    @d.command("start", help="what Cohort is and how to begin", usage="/start", rate_limited=False)
+    @d.command("start", help="what Cohort is and how to begin", usage="/start")
     async def start(ctx: Context) -> RichText:
         return RichText.join(
             [

@@ -6,16 +6,16 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from bot.dispatcher import ArgSpec, Context
-from bot.errors import UsageError, UserError
+from bot.dispatcher import ArgSpec, Context, Dispatcher
 from bot.text import RichText, T, bold, code
 from bot.types import Button, Reply
+from common.errors import UsageError, UserError
 from community.courses import course_details, course_line, search_courses
 from storage.crud import courses as crud
 from storage.models import Course
 
 if TYPE_CHECKING:
-    from bot.app import CohortApp
+    from bot.services import Services
 
 PAGE = 5
 
@@ -74,8 +74,7 @@ def _fit_query(query: str) -> str:
     return out
 
 
-def register(app: CohortApp) -> None:
-    d = app.dispatcher
+def register(d: Dispatcher, sv: Services) -> None:
 
     @d.command(
         "courses",
@@ -134,6 +133,5 @@ def register(app: CohortApp) -> None:
             _, created = crud.upsert_rating(s, group_id=ctx.group_id, member_id=ctx.member_id, course_id=course_id,
                                             value=float(stars), at=ctx.clock.now())
             avg, n = crud.course_rating_summary(s, group_id=ctx.group_id, course_id=course_id)
-        await ctx.app.emit("rating", ctx, course_id)
         verb = "Rated" if created else "Updated your rating:"
         return T(f"{verb} ", bold(c.title), f" {stars}/5. Group average now {avg:.1f} from {n}.")

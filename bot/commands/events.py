@@ -1,5 +1,5 @@
 """/event, /events, /reminders and `/settings reminders`: thin handlers over community.events and
-community.reminders. Also wires the reminder poller into the app's start (startup hook).
+community.reminders (the reminder poller is wired in bot/wiring.py).
 
     /event add Study hall | tomorrow 8pm [| 90m] [| weekly] [| course 3] [| cap 20] [| remind 1h,15m]   (owners)
     /event edit ID title|when|duration|repeat|cap|course|remind VALUE                                       (owners)
@@ -14,28 +14,25 @@ community.reminders. Also wires the reminder poller into the app's start (startu
 from __future__ import annotations
 
 import logging
-import os
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from bot.commands.settings import register_setting
-from bot.dispatcher import ArgSpec, Context
-from bot.errors import UsageError, UserError
+from bot.dispatcher import ArgSpec, Context, Dispatcher
 from bot.text import RichText, T, bold, clip, code
 from bot.types import Attachment, Button, Chat, ChatUser, Reply
+from common.errors import UsageError, UserError
 from community import events as svc
 from community.events import EventDraft, EventError
 from community.ics import event_ics, ics_filename
-from community.reminders import ReminderService, reader_zone
+from community.reminders import reader_zone
 from community.timeparse import TimeParseError, describe_rrule, format_offset, format_when, parse_offsets
-from storage import db
 from storage.crud import core as core_crud
 from storage.crud import courses as course_crud
 from storage.crud import events as crud
 from storage.models import Event, Group, Member
 
 if TYPE_CHECKING:
-    from bot.app import CohortApp
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -263,7 +260,6 @@ async def rsvp_pressed(ctx: Context, data: str) -> Reply | None:
         title = clip(event.title, 200)
         promoted_users = _users(s, group, result.promoted)
     await refresh_card(ctx, event_id)
-    await ctx.app.emit("rsvp", ctx, event_id, result.status)
     await tell_directly(ctx, promoted_users, T("🎉 A seat freed up: you're now going to ", bold(title), "."))
     answer = {
         crud.GOING: T("You're going to ", bold(title), "."),
@@ -493,13 +489,13 @@ async def reminders_cmd(ctx: Context) -> RichText:
 
 
 # ---- wiring ---------------------------------------------------------------------------------------------------
-async def promote_after_forget(app: CohortApp, group_id: int, member_id: int) -> None:
+async def promote_after_forget(sv: Services, group_id: int, member_id: int) -> None:
     """/forget deleted a member's RSVPs: seats they held go to the waitlist, and the promoted are told."""
-    with db.session_scope(app.engine) as s:
+    with sv.store.session() as s:
         group = s.get(Group, group_id)
         if group is None:
             return
-        promoted = svc.fill_freed_seats(s, group_id=group_id, now=app.clock.now())
+        promoted = svc.fill_freed_seats(s, group_id=group_id, now=sv.clock.now())
         notices = []
         for event_id, member_ids in promoted.items():
             event = crud.get_event(s, group_id=group_id, event_id=event_id)
@@ -510,13 +506,11 @@ async def promote_after_forget(app: CohortApp, group_id: int, member_id: int) ->
                 notices.append((clip(event.title, 200), user, channel))
         chat = Chat(platform=group.platform, chat_id=group.platform_chat_id, title=group.title)
     for title, user, channel in notices:
-        await app.push(Reply(chat=chat, text=T("🎉 A seat freed up: you're now going to ", bold(title), "."),
+        await sv.outbox.push(Reply(chat=chat, text=T("🎉 A seat freed up: you're now going to ", bold(title), "."),
                              direct_to=user, reply_channel_id=channel))
 
 
-def register(app: CohortApp) -> None:
-    d = app.dispatcher
-    app.on("forget", lambda group_id, member_id: promote_after_forget(app, group_id, member_id))
+def register(d: Dispatcher, sv: Services) -> None:
     d.command(
         "event",
         help="a live session: details, calendar file; owners add, edit, cancel",
@@ -532,37 +526,11 @@ def register(app: CohortApp) -> None:
         category="Events",
         args=(ArgSpec("state", "on or off", choices=("on", "off")),),
     )(reminders_cmd)
-    d.button("evadd")(confirm_add)
+    d.button("evadd", role="admin")(confirm_add)
     d.button("rsvp")(rsvp_pressed)
-    app.owner_button_namespaces.add("evadd")
-    register_setting(
+    d.setting(
         "reminders",
         set_group_reminders,
         "default reminder times before events, in minutes",
         show=_show_reminders,
     )
-
-    service = ReminderService(
-        app.engine,
-        app.clock,
-        app.push,
-        grace_minutes=app.settings.reminder_grace_minutes,
-        poll_seconds=float(os.environ.get("COHORT_REMINDER_POLL_SECONDS", "5") or 5),
-    )
-    app.services["reminders"] = service
-
-    def wake_at(when: datetime) -> None:
-        if app.scheduler.running:
-            app.scheduler.at("event-reminder-wake", when, service.tick)
-
-    service.wake_at = wake_at
-
-    async def start_reminders() -> None:
-        try:
-            service.extend()  # roll series forward after downtime; the poller must start even if this fails
-        except Exception:
-            log.exception("extending event reminders at start failed")
-        app.scheduler.every("event-reminders", service.poll_seconds, service.tick)
-        app.scheduler.cron("event-horizon", service.extend_job, hour=3, minute=17)
-
-    app.startup_hooks.append(start_reminders)

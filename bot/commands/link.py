@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.dispatcher import ArgSpec, Context
-from bot.errors import UsageError
+from bot.dispatcher import ArgSpec, Context, Dispatcher
 from bot.text import RichText, T, bold, code
+from common.errors import UsageError
 from community.identity import CODE_TTL, RedeemResult, cancel_code, display_code, issue_code, redeem_code
 
 if TYPE_CHECKING:
-    from bot.app import CohortApp
+    from bot.services import Services
 
 _PLATFORM_NAMES = {"telegram": "Telegram", "discord": "Discord", "console": "console", "test": "test"}
 
@@ -47,8 +47,7 @@ def _answer(result: RedeemResult, here: str) -> RichText:
     return T("I don't know that code. Codes look like ", code("ABC-DEFG"), ".", again)
 
 
-def register(app: CohortApp) -> None:
-    d = app.dispatcher
+def register(d: Dispatcher, sv: Services) -> None:
 
     @d.command(
         "link",

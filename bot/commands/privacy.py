@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.dispatcher import Context
-from bot.errors import UserError
+from bot.commands.events import promote_after_forget
+from bot.dispatcher import Context, Dispatcher
 from bot.text import RichText, T, bold, code
 from bot.types import Button, Reply
+from common.errors import UserError
 from community.privacy import (
     CONFIRM_MINUTES,
     ForgetError,
@@ -22,11 +23,10 @@ from storage.crud import core as core_crud
 from storage.models import Group
 
 if TYPE_CHECKING:
-    from bot.app import CohortApp
+    from bot.services import Services
 
 
-def register(app: CohortApp) -> None:
-    d = app.dispatcher
+def register(d: Dispatcher, sv: Services) -> None:
 
     @d.command(
         "privacy",
@@ -35,7 +35,7 @@ def register(app: CohortApp) -> None:
         category="Privacy",
     )
     async def privacy(ctx: Context) -> Reply:
-        counts = stored_counts(ctx.app.engine, group_id=ctx.group_id, member_id=ctx.member_id)
+        counts = stored_counts(ctx.services.store.engine, group_id=ctx.group_id, member_id=ctx.member_id)
         with ctx.session() as s:
             group = s.get(Group, ctx.group_id)
             membership = core_crud.get_membership(s, group_id=ctx.group_id, member_id=ctx.member_id)
@@ -78,7 +78,7 @@ def register(app: CohortApp) -> None:
         category="Privacy",
     )
     async def optout(ctx: Context) -> RichText:
-        changed = set_tracking(ctx.app.engine, group_id=ctx.group_id, member_id=ctx.member_id, tracked=False)
+        changed = set_tracking(ctx.services.store.engine, group_id=ctx.group_id, member_id=ctx.member_id, tracked=False)
         head = (
             "Done: I no longer track your messages or reactions here."
             if changed
@@ -95,7 +95,7 @@ def register(app: CohortApp) -> None:
 
     @d.command("optin", help="resume tracking your messages for signals", usage="/optin", category="Privacy")
     async def optin(ctx: Context) -> str:
-        changed = set_tracking(ctx.app.engine, group_id=ctx.group_id, member_id=ctx.member_id, tracked=True)
+        changed = set_tracking(ctx.services.store.engine, group_id=ctx.group_id, member_id=ctx.member_id, tracked=True)
         return (
             "Welcome back: your messages count for signals again."
             if changed
@@ -110,7 +110,7 @@ def register(app: CohortApp) -> None:
     )
     async def forget(ctx: Context) -> Reply:
         action_id, counts = request_forget(
-            ctx.app.engine, group_id=ctx.group_id, member_id=ctx.member_id, now=ctx.clock.now()
+            ctx.services.store.engine, group_id=ctx.group_id, member_id=ctx.member_id, now=ctx.clock.now()
         )
         if action_id is None:
             return ctx.reply("I have nothing stored about you in this group, so there is nothing to forget.")
@@ -137,16 +137,16 @@ def register(app: CohortApp) -> None:
         now = ctx.clock.now()
         if choice == "no":
             cancel_forget(
-                ctx.app.engine, group_id=ctx.group_id, member_id=ctx.member_id, action_id=int(raw_id), now=now
+                ctx.services.store.engine, group_id=ctx.group_id, member_id=ctx.member_id, action_id=int(raw_id), now=now
             )
             return "Cancelled: nothing was deleted."
         try:
             done = confirm_forget(
-                ctx.app.engine, group_id=ctx.group_id, member_id=ctx.member_id, action_id=int(raw_id), now=now
+                ctx.services.store.engine, group_id=ctx.group_id, member_id=ctx.member_id, action_id=int(raw_id), now=now
             )
         except ForgetError as e:
             raise UserError(str(e)) from None
-        await ctx.app.emit("forget", ctx.group_id, ctx.member_id)
+        await promote_after_forget(ctx.services, ctx.group_id, ctx.member_id)
         total = sum(n for name, n in done.items() if name not in ("membership", "member", "platformaccount"))
         return (
             f"Forgotten: I deleted {total} record{'s' if total != 1 else ''} about you in this group. "

@@ -7,23 +7,18 @@ import logging
 from typing import TYPE_CHECKING
 
 from bot.commands.courses import existing_course, single_course_id
-from bot.dispatcher import ArgSpec, Context
-from bot.errors import UsageError, UserError
+from bot.dispatcher import ArgSpec, Context, Dispatcher
 from bot.text import RichText, T, bold, code
 from bot.types import Button, Reply
-from community.recommendations import RecommendationService
+from common.errors import UsageError, UserError
 from storage.crud import courses as crud
 
 if TYPE_CHECKING:
-    from bot.app import CohortApp
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 MAX_PICKS = 10
 MODEL_POLL_SECONDS = 60
-
-
-def service(app: CohortApp) -> RecommendationService:
-    return app.services["recommender"]  # type: ignore[no-any-return]
 
 
 def _count(ctx: Context, default: int) -> int:
@@ -37,25 +32,8 @@ def _count(ctx: Context, default: int) -> int:
     return n
 
 
-def register(app: CohortApp) -> None:
-    d = app.dispatcher
-    svc = RecommendationService(app.engine, model_dir=app.settings.model_dir, encoder=app.settings.embedding_model,
-                                device=app.settings.device)
-    app.services["recommender"] = svc
-
-    async def load_model() -> None:
-        await asyncio.to_thread(svc.refresh)
-
-    async def nightly_retrain() -> None:
-        outcome = await asyncio.to_thread(svc.train)
-        log.info("nightly retrain: %s", outcome.message)
-
-    async def on_start() -> None:
-        await load_model()
-        app.scheduler.every("recommender-refresh", MODEL_POLL_SECONDS, load_model, start_now=False)
-        app.scheduler.cron("recommender-nightly", nightly_retrain, hour=3, minute=0)
-
-    app.startup_hooks.append(on_start)
+def register(d: Dispatcher, sv: Services) -> None:
+    svc = sv.recommender
 
     @d.command(
         "recommend",
@@ -97,7 +75,6 @@ def register(app: CohortApp) -> None:
             crud.upsert_rating(s, group_id=ctx.group_id, member_id=ctx.member_id, course_id=course_id,
                                value=1.0 if verdict == "i" else -1.0, at=ctx.clock.now(), source="feedback",
                                kind="implicit")
-        await ctx.app.emit("feedback", ctx, course_id, verdict == "i")
         if verdict == "i":
             return T("Noted: you're interested in ", bold(course.title), ". Details: ", code(f"/course {course_id}"))
         return T("Got it, I won't suggest ", bold(course.title), " again.")

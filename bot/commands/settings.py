@@ -1,72 +1,40 @@
 """/settings: one owner-only command whose sub-settings are registered by the features that own them.
 
-How another feature adds a setting (e.g. `/settings retention 30`), from its own `register(app)`:
-
-    from bot.commands.settings import register_setting
+A feature adds `/settings NAME VALUE` from its own `register(d, services)`:
 
     async def set_retention(ctx: Context, value: str) -> RichText | str:
         ...                        # parse `value` (untrusted, may be ""), store it, raise UserError on bad input
         return "Messages are now kept for 30 days."
 
-    register_setting("retention", set_retention, "days to keep message text (0: none)",
-                     show=lambda group: str(group.settings.get("retention_days", "forever")))
+    d.setting("retention", set_retention, "days to keep message text (0: none)",
+              show=lambda group: str(group.settings.get("retention_days", "forever")))
 
-- `handler(ctx, value)` gets the raw rest of the line after the setting name (sanitised, maybe empty); it may be
-  sync or async and returns the confirmation (or raises `UserError` / `UsageError` for a clear answer).
+- `handler(ctx, value)` gets the raw rest of the line after the setting name (sanitised, maybe empty) and
+  returns the confirmation (or raises `UserError` / `UsageError` for a clear answer).
 - `show(group)` (optional) returns the current value as plain text for the `/settings` listing; it gets the
   caller's own `Group` row only.
-- Registering the same name again replaces the earlier entry (each app in a test process re-registers).
 - Only owners and admins reach any handler: the `/settings` command itself is `role="admin"`.
-- Group.settings is a JSON column: reassign the dict (`group.settings = {**group.settings, key: v}`), an in-place
-  mutation is not saved.
 
-This module registers `timezone` itself; the events feature registers `reminders` (community/events and
-bot/commands/events.py).
+This module registers `timezone` itself; other features register theirs (events: `reminders`, signals:
+`retention`).
 """
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.dispatcher import ArgSpec, Context
-from bot.errors import UsageError, UserError
+from bot.dispatcher import ArgSpec, Context, Dispatcher
 from bot.text import RichText, T, bold, clip, code
+from common.errors import UsageError, UserError
 from storage.models import Group
 
 if TYPE_CHECKING:
-    from bot.app import CohortApp
+    from bot.services import Services
 
 SettingHandler = Callable[[Context, str], "Awaitable[RichText | str] | RichText | str"]
 SettingShow = Callable[[Group], str]
-
-
-@dataclass(frozen=True)
-class SettingSpec:
-    name: str
-    handler: SettingHandler
-    help: str
-    show: SettingShow | None = None
-
-
-_REGISTRY: dict[str, SettingSpec] = {}
-
-
-def register_setting(
-    name: str, handler: SettingHandler, help: str, *, show: SettingShow | None = None
-) -> None:
-    """Add (or replace) `/settings <name> <value>`. See the module docstring for the contract."""
-    key = name.strip().lower()
-    if not key.isidentifier() or len(key) > 32:
-        raise ValueError(f"bad setting name {name!r}")
-    _REGISTRY[key] = SettingSpec(key, handler, help, show)
-
-
-def registered_settings() -> dict[str, SettingSpec]:
-    return dict(_REGISTRY)
 
 
 def valid_timezone(name: str) -> str | None:
@@ -98,16 +66,13 @@ async def _set_timezone(ctx: Context, value: str) -> RichText:
     return T("This group's time zone is now ", bold(tz), ". Event times are read in it.")
 
 
-register_setting(
-    "timezone",
-    _set_timezone,
-    "the group's time zone (IANA name, e.g. Asia/Shanghai)",
-    show=lambda group: group.timezone,
-)
-
-
-def register(app: CohortApp) -> None:
-    d = app.dispatcher
+def register(d: Dispatcher, sv: Services) -> None:
+    d.setting(
+        "timezone",
+        _set_timezone,
+        "the group's time zone (IANA name, e.g. Asia/Shanghai)",
+        show=lambda group: group.timezone,
+    )
 
     @d.command(
         "settings",
@@ -121,13 +86,11 @@ def register(app: CohortApp) -> None:
         name, _, value = ctx.arg_text.strip().partition(" ")
         if not name:
             return _listing(ctx)
-        spec = _REGISTRY.get(name.lower())
+        spec = d.settings.get(name.lower())
         if spec is None:
-            known = ", ".join(sorted(_REGISTRY))
+            known = ", ".join(sorted(d.settings))
             raise UsageError(f"There is no setting {clip(name, 32)!r}. Settings: {known}.")
-        out = spec.handler(ctx, value.strip())
-        if inspect.isawaitable(out):
-            out = await out
+        out = await spec.handler(ctx, value.strip())
         return out if isinstance(out, RichText) else RichText.plain(str(out))
 
 
@@ -136,7 +99,7 @@ def _listing(ctx: Context) -> RichText:
         group = s.get(Group, ctx.group_id)
         assert group is not None
         lines: list[RichText | str] = [bold("Settings of this group")]
-        for spec in sorted(_REGISTRY.values(), key=lambda x: x.name):
+        for spec in sorted(ctx.dispatcher.settings.values(), key=lambda x: x.name):
             current = ""
             if spec.show is not None:
                 try:

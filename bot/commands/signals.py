@@ -11,24 +11,21 @@ import json
 import re
 from typing import TYPE_CHECKING
 
-from bot.commands.settings import register_setting
-from bot.dispatcher import ArgSpec, Context
-from bot.errors import UsageError, UserError
+from bot.dispatcher import ArgSpec, Context, Dispatcher
 from bot.text import RichText, T, bold, clip, code
-from bot.types import Attachment, Reaction, Reply
+from bot.types import Attachment, Reply
+from common.errors import UsageError, UserError
 from community.activity import ActivitySignals, WindowStats, leaderboard_score, member_activity
-from community.reactions import record_reaction
-from community.retention import RetentionError, parse_retention, purge_all, purge_group
+from community.retention import RetentionError, parse_retention, purge_group
 from community.sentiment import label_for
-from community.signals import MessageScorer
 from community.stats import MAX_DAYS, MIN_DAYS, GroupStats, group_stats, render_chart
 from storage.crud import core as core_crud
 from storage.crud import courses as courses_crud
 from storage.crud import signals as signals_crud
-from storage.models import Group, Message
+from storage.models import Group
 
 if TYPE_CHECKING:
-    from bot.app import CohortApp
+    from bot.services import Services
 
 LEADERBOARD_SIZE = 10
 PERIODS = {"week": "this week", "month": "the last 30 days", "all": "all time"}
@@ -36,39 +33,8 @@ SCORE_TEXT = "score = 5 × helpful answers + 2 × active days + √messages"
 _DAYS = re.compile(r"^(\d{1,6})d?$", re.I)
 
 
-def register(app: CohortApp) -> None:
-    d = app.dispatcher
-    scorer = MessageScorer(
-        app.engine, analyzer=app.settings.sentiment_backend, emit=app.emit, clock=app.clock
-    )
-    app.services["signals.scorer"] = scorer
-    app.startup_hooks.append(scorer.start)
-    app.shutdown_hooks.append(scorer.stop)
-
-    @d.on_message
-    def score_message(ctx: Context, stored: tuple[Message, str]) -> None:
-        row, text = stored
-        if row.id is not None:
-            scorer.on_message(group_id=ctx.group_id, message_id=row.id, text=text)
-
-    def on_reaction(event: Reaction, group_id: int, member_id: int) -> None:
-        record_reaction(app.engine, event, group_id, member_id)
-
-    app.on("reaction", on_reaction)
-
-    async def retention_job() -> None:
-        await asyncio.to_thread(purge_all, app.engine, now=app.clock.now())
-
-    async def catch_up() -> None:
-        scorer.catch_up()
-
-    async def start_retention() -> None:
-        app.scheduler.every("signals-backfill", 3600, catch_up, start_now=False)
-        app.scheduler.cron("signals-retention", retention_job, hour=3, minute=30)
-        await retention_job()  # a deployment that was down at 03:30 catches up at once
-
-    app.startup_hooks.append(start_retention)
-    register_setting(
+def register(d: Dispatcher, sv: Services) -> None:
+    d.setting(
         "retention",
         _set_retention,
         "days to keep message text: 30d, 0 (keep none) or forever",
@@ -282,7 +248,7 @@ async def _set_retention(ctx: Context, value: str) -> RichText:
     if days is None:
         return T("Message text is now kept ", bold("without a limit"), ".")
     removed = await asyncio.to_thread(
-        purge_group, ctx.app.engine, group_id=ctx.group_id, days=days, now=ctx.clock.now()
+        purge_group, ctx.services.store.engine, group_id=ctx.group_id, days=days, now=ctx.clock.now()
     )
     kept = "no message text at all (only derived signals)" if days == 0 else f"message text for {days} days"
     return T(

@@ -56,7 +56,7 @@ def eligible_profiles(s: Session, *, group_id: int, now: datetime) -> list[Buddy
 
 
 def _aware(dt: datetime) -> datetime:
-    from bot.clock import as_utc
+    from common.clock import as_utc
 
     return as_utc(dt)
 

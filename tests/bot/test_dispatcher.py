@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.app import CohortApp
 from bot.dispatcher import Context, Dispatcher
-from bot.errors import UsageError
 from bot.testing import TestBot
+from common.errors import UsageError
 from storage import db
 from storage.crud import core as crud
 
@@ -67,12 +67,14 @@ async def test_platform_admin_status_wins_over_store(app: CohortApp) -> None:
 async def test_rate_limit_warns_once_then_drops(app: CohortApp) -> None:
     app.dispatcher.limiter = type(app.dispatcher.limiter)(3)
     bot = TestBot(app)
-    answers = [await bot.say("spammer", "/start") for _ in range(3)]
+    # Every command counts: /start and /help, unknown commands, and button presses.
+    answers = [await bot.say("spammer", "/start"), await bot.say("spammer", "/help"),
+               await bot.say("spammer", "/nosuchcommand")]
     assert all(len(a) == 1 for a in answers)
-    # /start is not rate limited; /courses is.
-    out = [await bot.say("spammer", "/courses") for _ in range(5)]
-    assert [len(o) for o in out] == [1, 1, 1, 1, 0]
-    assert "faster than I can answer" in out[3][0].rich.to_plain()
+    out = [await bot.say("spammer", "/courses"), await bot.press("spammer", "courses:1:"),
+           await bot.say("spammer", "/help")]
+    assert [len(o) for o in out] == [1, 0, 0]
+    assert "faster than I can answer" in out[0][0].rich.to_plain()
     assert len(await bot.say("someone_else", "/courses")) == 1
 
 

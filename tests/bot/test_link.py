@@ -9,8 +9,8 @@ import pytest
 from sqlmodel import select
 
 from bot.app import CohortApp
-from bot.clock import FakeClock
 from bot.testing import FakeAdapter, TestBot
+from common.clock import FakeClock
 from community.identity import ALPHABET, CODE_LENGTH
 from storage import db
 from storage.crud import core as core_crud

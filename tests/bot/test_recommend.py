@@ -25,7 +25,7 @@ def seeded(app: CohortApp, catalog: int) -> TestBot:
 
 
 def svc(app: CohortApp) -> RecommendationService:
-    return app.services["recommender"]  # type: ignore[no-any-return]
+    return app.services.recommender  # type: ignore[no-any-return]
 
 
 def pick_ids(replies: list) -> list[int]:  # type: ignore[type-arg]

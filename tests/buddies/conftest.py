@@ -5,18 +5,12 @@ from __future__ import annotations
 import pytest
 
 from bot.testing import TestBot
-from storage import db
-from storage.crud import core as crud
 
 
 @pytest.fixture
 def owned(bot: TestBot) -> TestBot:
     """The bot in group g1 where "owner" is the group's owner."""
-    from bot.dispatcher import ensure_identity
-
-    with db.session_scope(bot.app.engine) as s:
-        gid, mid, _ = ensure_identity(s, chat=bot.chat, user=bot.user("owner"))
-        crud.set_role(s, group_id=gid, member_id=mid, role="owner")
+    bot.app.grant_role(bot.chat, bot.user("owner"), "owner")
     return bot
 
 

@@ -15,7 +15,7 @@ async def _pair(bot: TestBot, *names: str) -> None:
 
 
 def _service(bot: TestBot):  # type: ignore[no-untyped-def]
-    return bot.app.services["buddies"]
+    return bot.app.services.buddies
 
 
 async def test_checkin_asked_after_a_week_and_answered(owned: TestBot, backend: str) -> None:

@@ -176,7 +176,7 @@ async def test_first_step_uses_the_recommender_when_running(owned: TestBot, cata
 
     with db.session_scope(owned.app.engine) as s:
         target = next(c for c in course_crud.list_courses(s) if c.external_id == "sql-201")
-    owned.app.services["recommender"] = _FakeRecommender(target.id or 0)
+    owned.app.services.buddies.recommender = _FakeRecommender(target.id or 0)
     await owned.say("ann", "/buddy join python")
     await owned.say("ben", "/buddy join python")
     replies = await owned.say("owner", "/buddy round")
@@ -185,7 +185,7 @@ async def test_first_step_uses_the_recommender_when_running(owned: TestBot, cata
 
 
 async def test_first_step_falls_back_to_catalogue_search(owned: TestBot, catalog: int) -> None:
-    owned.app.services["recommender"] = _FakeRecommender(1, personalised=False)  # only popular picks: not used
+    owned.app.services.buddies.recommender = _FakeRecommender(1, personalised=False)  # only popular picks: not used
     await owned.say("ann", "/buddy join Figma")
     await owned.say("ben", "/buddy join figma")
     replies = await owned.say("owner", "/buddy round")

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 
 from sqlmodel import select
 
-from bot.clock import FakeClock
 from bot.testing import TestBot
 from bot.types import ButtonPress, Message, Reply
+from common.clock import FakeClock
 from community.reminders import ReminderService
 from storage import db
 from storage.models import Event
@@ -89,7 +89,7 @@ async def test_reminder_is_posted_in_the_cards_channel(bot: TestBot, owner: str,
     await press_in(bot, CARD_CHANNEL, "alice", f"rsvp:{event_id}:g", card_id)
     clock.set(datetime(2026, 11, 27, 13, 45, tzinfo=UTC))
     start = len(bot.adapter.sent)
-    svc = bot.app.services["reminders"]
+    svc = bot.app.services.reminders
     assert isinstance(svc, ReminderService)
     assert len((await svc.tick()).sent) == 1
     pushed = bot.adapter.sent[start:]

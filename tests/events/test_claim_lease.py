@@ -14,9 +14,9 @@ from sqlalchemy import Engine
 from sqlmodel import select
 
 from bot.app import CohortApp
-from bot.clock import FakeClock
 from bot.config import Settings
 from bot.testing import TestBot
+from common.clock import FakeClock
 from community.reminders import CLAIM_LEASE_SECONDS, ReminderService
 from storage import db
 from storage.crud import events as crud
@@ -28,7 +28,7 @@ LEASE = timedelta(seconds=CLAIM_LEASE_SECONDS)
 
 
 def service(bot: TestBot) -> ReminderService:
-    svc = bot.app.services["reminders"]
+    svc = bot.app.services.reminders
     assert isinstance(svc, ReminderService)
     return svc
 

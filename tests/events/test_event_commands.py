@@ -9,8 +9,8 @@ import icalendar
 from sqlmodel import select
 
 from bot.app import CohortApp
-from bot.clock import FakeClock
 from bot.testing import TestBot
+from common.clock import FakeClock
 from storage import db
 from storage.models import Event, Member, PendingAction, Reminder, Rsvp
 from tests.events.conftest import AddEvent, make_owner

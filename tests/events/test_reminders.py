@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from bot.clock import FakeClock
 from bot.testing import TestBot
+from common.clock import FakeClock
 from community.events import HORIZON_DAYS, MAX_OCCURRENCES
 from community.reminders import ReminderService
 from storage import db
@@ -21,7 +21,7 @@ NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 
 def service(bot: TestBot) -> ReminderService:
-    svc = bot.app.services["reminders"]
+    svc = bot.app.services.reminders
     assert isinstance(svc, ReminderService)
     return svc
 

@@ -41,7 +41,7 @@ def make_event(
 
 def real_app(settings: Settings, engine: Engine, poll: float = POLL) -> tuple[CohortApp, TestBot]:
     app = CohortApp(settings, engine=engine, migrate=False)  # system clock, real scheduler
-    app.services["reminders"].poll_seconds = poll
+    app.services.reminders.poll_seconds = poll
     return app, TestBot(app)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot.commands.settings import register_setting
 from bot.testing import TestBot
 from storage import db
 from storage.crud import core as crud
@@ -31,13 +30,7 @@ async def test_bad_timezone_and_unknown_setting(bot: TestBot) -> None:
         assert crud.get_or_create_group(s, platform="test", chat_id="g1").timezone == "UTC"
 
 
-async def test_other_module_can_register(bot: TestBot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import bot.commands.settings as settings_mod
-
-    monkeypatch.setattr(
-        settings_mod, "_REGISTRY", dict(settings_mod._REGISTRY)
-    )  # keep the probe out of others
-
+async def test_other_module_can_register(bot: TestBot) -> None:
     async def handler(ctx, value: str) -> str:  # type: ignore[no-untyped-def]
         with ctx.session() as s:
             g = s.get(Group, ctx.group_id)
@@ -45,7 +38,7 @@ async def test_other_module_can_register(bot: TestBot, monkeypatch) -> None:  # 
             s.add(g)
         return f"probe set to {value}"
 
-    register_setting("probe", handler, "a test setting", show=lambda g: str(g.settings.get("probe", "")))
+    bot.app.dispatcher.setting("probe", handler, "a test setting", show=lambda g: str(g.settings.get("probe", "")))
     await make_owner(bot)
     assert "probe set to 7" in await bot.text("olga", "/settings probe 7")
     assert "`probe` = 7" in await bot.text("olga", "/settings")

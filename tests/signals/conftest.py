@@ -8,11 +8,9 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
-from bot.app import CohortApp
-from bot.dispatcher import ensure_identity
+from bot.app import CohortApp, chat_ref, person_ref
 from bot.testing import TestBot
 from storage import db
-from storage.crud import core as crud
 from storage.models import Group, Member, Message, PlatformAccount
 
 
@@ -26,17 +24,13 @@ async def running(app: CohortApp) -> AsyncIterator[CohortApp]:
 
 def make_owner(bot: TestBot, name: str) -> int:
     """Give `name` the owner role in the bot's chat (the console/test adapter trusts the store's roles)."""
-    with db.session_scope(bot.app.engine) as s:
-        group_id, member_id, _ = ensure_identity(s, chat=bot.chat, user=bot.user(name))
-        crud.set_role(s, group_id=group_id, member_id=member_id, role="owner")
-    return member_id
+    return bot.app.grant_role(bot.chat, bot.user(name), "owner").member_id
 
 
 def ids(bot: TestBot, name: str) -> tuple[int, int]:
     """(group_id, member_id) of a user in the bot's chat."""
-    with db.session_scope(bot.app.engine) as s:
-        group_id, member_id, _ = ensure_identity(s, chat=bot.chat, user=bot.user(name))
-    return group_id, member_id
+    identity = bot.app.services.ingest.identify(chat=chat_ref(bot.chat), person=person_ref(bot.user(name)))
+    return identity.group_id, identity.member_id
 
 
 def messages_of(app: CohortApp, name: str, platform: str = "test") -> list[Message]:

@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlmodel import col, select
 
 from bot.app import CohortApp
-from bot.clock import FakeClock
 from bot.testing import TestBot
+from common.clock import FakeClock
 from community.activity import leaderboard_score, member_activity, streaks
 from community.sentiment import emoji_sentiment
 from storage import db

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from bot.app import CohortApp
-from bot.clock import FakeClock
 from bot.testing import TestBot
+from common.clock import FakeClock
 from storage import db
 from storage.models import BuddyProfile
 from tests.signals.conftest import ids

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 
 from bot.app import CohortApp
-from bot.clock import FakeClock
 from bot.testing import TestBot
+from common.clock import FakeClock
 from community.retention import RetentionError, parse_retention, purge_all
 from tests.signals.conftest import group_settings, ids, make_owner, messages_of
 
@@ -19,7 +19,7 @@ async def test_retention_removes_old_text_now_and_daily(
     now = clock.now()
     await bot.say("alice", "an old great message", at=now - timedelta(days=40))
     await bot.say("alice", "a recent great message", at=now - timedelta(days=5))
-    await running.services["signals.scorer"].worker.stop()
+    await running.services.scorer.worker.stop()
     make_owner(bot, "olivia")
     text = await bot.text("olivia", "/settings retention 30d")
     assert "keeps *message text for 30 days*" in text and "Removed the text of 1 older message" in text

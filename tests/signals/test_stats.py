@@ -13,8 +13,8 @@ from PIL import Image
 from sqlalchemy import text
 
 from bot.app import CohortApp
-from bot.clock import FakeClock
 from bot.testing import TestBot
+from common.clock import FakeClock
 from storage import db
 from tests.signals.conftest import ids, make_owner
 
@@ -108,7 +108,7 @@ async def test_stats_chart_matches_the_store(
     bot: TestBot, running: CohortApp, clock: FakeClock, catalog: int, backend: str, days: int
 ) -> None:
     await seed(bot, running, clock)
-    scorer = running.services["signals.scorer"]
+    scorer = running.services.scorer
     await scorer.worker.stop()  # flush scoring so every message has its sentiment
     make_owner(bot, "olivia")
     replies = await bot.say("olivia", f"/stats {days}")

@@ -11,7 +11,7 @@ from adapters.telegram.adapter import TelegramAdapter
 from bot.app import CohortApp
 from bot.dispatcher import Context
 from bot.text import T, bold
-from bot.types import Attachment, Button, Chat, Reply
+from bot.types import Attachment, Button, Chat, Reaction, Reply
 from storage import db
 from storage.models import Group, Membership, PlatformAccount
 from storage.models import Message as MessageRow
@@ -66,28 +66,33 @@ async def test_command_for_another_bot_is_ignored(tg: TelegramAdapter, fake_tg: 
 
 async def test_reaction_reaches_the_app_and_is_stored(backend: str, app: CohortApp, tg: TelegramAdapter,
                                                       fake_tg: FakeTelegram) -> None:
-    emitted: list[tuple[object, ...]] = []
-    original = app.emit
+    seen: list[Reaction] = []
+    original = app.handle
 
-    async def spy(signal: str, *args: object) -> None:
-        if signal == "reaction":
-            emitted.append(args)
-        await original(signal, *args)
+    async def spy(event: object, adapter: object) -> object:
+        if isinstance(event, Reaction):
+            seen.append(event)
+        return await original(event, adapter)  # type: ignore[arg-type]
 
-    app.emit = spy  # type: ignore[method-assign]
+    app.handle = spy  # type: ignore[method-assign]
     mid = await fake_tg.push_message(GROUP, ALICE, "Finished the pandas course today")
     await fake_tg.push_reaction(GROUP, BOB, mid, new=["🔥"])
-    await fake_tg.wait_for(lambda: emitted)
-    reaction, gid, _member_id = emitted[0]
-    assert reaction.emoji == "🔥" and reaction.action == "add"  # type: ignore[attr-defined]
-    assert reaction.message_id == str(mid) and reaction.reactor.user_id == "1002"  # type: ignore[attr-defined]
-    assert reaction.chat == TG_GROUP and gid == group_id(app)  # type: ignore[attr-defined]
+
+    def stored() -> list[tuple[str, str]]:
+        with db.session_scope(app.engine) as s:
+            rows = list(s.exec(select(ReactionRow)))
+        return [(r.platform_message_id, r.emoji) for r in rows]
+
+    await fake_tg.wait_for(stored)
+    with db.session_scope(app.engine) as s:
+        assert {r.group_id for r in s.exec(select(ReactionRow))} == {group_id(app)}
+    reaction = seen[0]
+    assert reaction.emoji == "🔥" and reaction.action == "add"
+    assert reaction.message_id == str(mid) and reaction.reactor.user_id == "1002"
+    assert reaction.chat == TG_GROUP
     # The adapter asked for reactions: Telegram's default allowed_updates leaves them out.
     assert "message_reaction" in fake_tg.calls_to("getUpdates")[-1].params["allowed_updates"]
-    if app.listeners.get("reaction"):  # the reactions feature stores them (community/reactions.py)
-        with db.session_scope(app.engine) as s:
-            rows = list(s.exec(select(ReactionRow).where(ReactionRow.group_id == gid)))
-        assert [(r.platform_message_id, r.emoji) for r in rows] == [(str(mid), "🔥")]
+    assert stored() == [(str(mid), "🔥")]
 
 
 async def test_button_press_is_handled_and_the_callback_answered(app: CohortApp, catalog: int, tg: TelegramAdapter,
