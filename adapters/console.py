@@ -27,8 +27,16 @@ _SPEAKER = re.compile(r"^\s*([A-Za-z0-9_.\-]{1,32})\s*:\s?(.*)$", re.S)
 class ConsoleAdapter:
     platform = PLATFORM
 
-    def __init__(self, app: CohortApp, *, out: TextIO | None = None, group: str = "local", user: str = "me",
-                 owner: str | None = None, files_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        app: CohortApp,
+        *,
+        out: TextIO | None = None,
+        group: str = "local",
+        user: str = "me",
+        owner: str | None = None,
+        files_dir: Path | None = None,
+    ) -> None:
         self.app = app
         self.out = out or sys.stdout
         self.chat = Chat(platform=PLATFORM, chat_id=group, kind="group", title=f"Console ({group})")
@@ -88,19 +96,31 @@ class ConsoleAdapter:
         if choice.isdigit() and self.last_buttons:
             index = int(choice) - 1
             if 0 <= index < len(self.last_buttons):
-                return ButtonPress(chat=self.chat, user=user, payload=self.last_buttons[index].payload,
-                                   message_id=self.last_message_id, at=now)
+                return ButtonPress(
+                    chat=self.chat,
+                    user=user,
+                    payload=self.last_buttons[index].payload,
+                    message_id=self.last_message_id,
+                    at=now,
+                )
         self._counter += 1
-        return Message(id=f"c{time.time_ns()}-{self._counter}", chat=self.chat, author=user,
-                       text=sanitize(text), sent_at=now)
+        return Message(
+            id=f"c{time.time_ns()}-{self._counter}",
+            chat=self.chat,
+            author=user,
+            text=sanitize(text),
+            sent_at=now,
+        )
 
     async def handle_line(self, line: str) -> None:
         event = self.parse_line(line)
         if event is None:
             return
         sent = await self.app.handle(event, self)
-        if not sent and isinstance(event, ButtonPress | Message) and (
-            isinstance(event, ButtonPress) or event.text.startswith("/")
+        if (
+            not sent
+            and isinstance(event, ButtonPress | Message)
+            and (isinstance(event, ButtonPress) or event.text.startswith("/"))
         ):
             self.out.write("(no reply)\n")
         self.out.write("\n")

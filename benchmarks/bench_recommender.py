@@ -77,7 +77,9 @@ def load_user_demographics(data: InteractionData, path: Path = DATA) -> np.ndarr
     (1 = F), occupation one-hot, in ``data.user_ids`` order (the hybrid's optional ``user_features``)."""
     occupations = [o.strip() for o in (path / "u.occupation").read_text().splitlines() if o.strip()]
     occ = {o: k for k, o in enumerate(occupations)}
-    rows = {int(r[0]): r for r in (line.split("|") for line in (path / "u.user").read_text().splitlines() if line)}
+    rows = {
+        int(r[0]): r for r in (line.split("|") for line in (path / "u.user").read_text().splitlines() if line)
+    }
     out = np.zeros((data.n_users, len(AGE_EDGES) + 2 + len(occupations)), dtype=np.float32)
     for k, u in enumerate(data.user_ids):
         _, age, gender, job, _ = rows[int(u)]  # type: ignore[call-overload]
@@ -346,7 +348,11 @@ def main() -> int:
     # them (early stopping and blend chosen again on validation). The headline keeps the configuration without
     # features unless this is better on validation; TEST is only reported.
     demo_train = replace(train, user_features=load_user_demographics(train))
-    best_params = {k: v for k, v in log[int(np.argmax([r["val_ndcg"] for r in log]))].items() if k in HybridConfig.__dataclass_fields__}
+    best_params = {
+        k: v
+        for k, v in log[int(np.argmax([r["val_ndcg"] for r in log]))].items()
+        if k in HybridConfig.__dataclass_fields__
+    }
     cfg_f, val_f, log_f = tune_hybrid(demo_train, device, [best_params])
     results["hybrid_user_features_tuning"] = log_f
     use_f = val_f > val
@@ -362,11 +368,18 @@ def main() -> int:
     rows.append(fmt_row("**hybrid (this project)**" + (" + u.user features" if use_f else ""), res, chosen))
     print(rows[-1], flush=True)
     other = run_model(HybridRecommender(cfg_f), train if use_f else demo_train, truth)
-    label = "hybrid without user features" if use_f else "hybrid + u.user demographics (age, gender, occupation)"
+    label = (
+        "hybrid without user features" if use_f else "hybrid + u.user demographics (age, gender, occupation)"
+    )
     results["main"][label] = other
-    rows.append(fmt_row(label, other, f"epochs {cfg_f.epochs}, blend {cfg_f.item_item_weight} (val NDCG {val_f:.4f})"))
+    rows.append(
+        fmt_row(label, other, f"epochs {cfg_f.epochs}, blend {cfg_f.item_item_weight} (val NDCG {val_f:.4f})")
+    )
     print(rows[-1], flush=True)
-    for label, change in (("tower only (blend 0)", {"item_item_weight": 0.0}), ("no recency", {"recency_half_life": None})):
+    for label, change in (
+        ("tower only (blend 0)", {"item_item_weight": 0.0}),
+        ("no recency", {"recency_half_life": None}),
+    ):
         abl = run_model(HybridRecommender(cfg, **change), hyb_train, truth)
         results["main"][f"hybrid ablation: {label}"] = abl
         rows.append(fmt_row(f"hybrid ablation: {label}", abl, "same epochs/blend otherwise"))
@@ -375,7 +388,10 @@ def main() -> int:
     for seed in (1, 2):
         seeds.append(run_model(HybridRecommender(cfg, seed=seed), hyb_train, truth)["ndcg"])
     results["hybrid_seed_ndcg"] = seeds
-    print(f"hybrid NDCG@10 over seeds 0,1,2 (same config): {np.mean(seeds):.4f} +- {np.std(seeds):.4f}", flush=True)
+    print(
+        f"hybrid NDCG@10 over seeds 0,1,2 (same config): {np.mean(seeds):.4f} +- {np.std(seeds):.4f}",
+        flush=True,
+    )
     best_base = max((v["ndcg"], k) for k, v in results["main"].items() if not k.startswith("hybrid"))
     results["hybrid_vs_best"] = {"best": best_base[1], "gain": res["ndcg"] / best_base[0] - 1}
     print(

@@ -32,7 +32,8 @@ from sqlalchemy import create_engine, insert, text  # noqa: E402
 from sqlmodel import SQLModel, select  # noqa: E402
 
 import storage.models  # noqa: E402,F401
-from community.reminders import ReminderService  # noqa: E402
+from community.events.notices import ReminderNotice  # noqa: E402
+from community.events.reminders import ReminderService  # noqa: E402
 from storage import db  # noqa: E402
 from storage.models import Event, Group, Reminder  # noqa: E402
 
@@ -42,13 +43,13 @@ class _Clock:
         return datetime.now(UTC)
 
 
-async def _no_push(reply) -> None:  # type: ignore[no-untyped-def]
+async def _no_delivery(notice: ReminderNotice) -> None:
     return None
 
 
 def _worker(url: str, start_at: float, out: mp.Queue) -> None:  # type: ignore[type-arg]
     engine = db.make_engine(url)
-    svc = ReminderService(engine, _Clock(), _no_push, worker=f"w{os.getpid()}")
+    svc = ReminderService(db.Store(engine), _Clock(), _no_delivery, worker=f"w{os.getpid()}")
     while time.time() < start_at:
         time.sleep(0.001)
     t0 = time.perf_counter()

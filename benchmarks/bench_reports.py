@@ -21,8 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlmodel import SQLModel  # noqa: E402
 
 import storage.models  # noqa: E402,F401
-from community.activity import member_activity  # noqa: E402
-from community.stats import group_stats, render_chart  # noqa: E402
+from community.signals.activity import member_activity  # noqa: E402
+from community.signals.chart import render_chart  # noqa: E402
+from community.signals.stats import group_stats  # noqa: E402
 from storage import db  # noqa: E402
 from storage.models import Group, Member, Membership, Message, Reaction  # noqa: E402
 

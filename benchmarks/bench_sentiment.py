@@ -31,7 +31,7 @@ for p in (ROOT, ROOT / "scripts"):
 
 from train_sentiment import DEFAULT_DATA, Example, load_examples  # noqa: E402
 
-from community.sentiment import SentimentAnalyzer, get_analyzer  # noqa: E402
+from community.signals.sentiment import SentimentAnalyzer, get_analyzer  # noqa: E402
 
 BATCH = 256
 BASELINES = {"en": ["builtin", "lexicon", "vader"], "zh": ["builtin", "lexicon", "snownlp"]}

@@ -149,8 +149,15 @@ class CohortApp:
     def context(self, event: Message | ButtonPress, adapter: Adapter, identity: Identity) -> Context:
         user = event.author if isinstance(event, Message) else event.user
         return Context(
-            services=self.services, dispatcher=self.dispatcher, adapter=adapter, chat=event.chat, user=user,
-            group_id=identity.group_id, member_id=identity.member_id, role=identity.role, event=event,
+            services=self.services,
+            dispatcher=self.dispatcher,
+            adapter=adapter,
+            chat=event.chat,
+            user=user,
+            group_id=identity.group_id,
+            member_id=identity.member_id,
+            role=identity.role,
+            event=event,
         )
 
     async def _on_message(self, msg: Message, adapter: Adapter) -> list[Reply]:
@@ -159,10 +166,17 @@ class CohortApp:
         text = sanitize(msg.text or "")
         parsed = self.dispatcher.parse_command(text)
         spec = self.dispatcher.resolve(parsed[0]) if parsed else None
-        identity = await self.identify(msg.chat, msg.author, adapter, owner_check=bool(spec and spec.owner_only))
+        identity = await self.identify(
+            msg.chat, msg.author, adapter, owner_check=bool(spec and spec.owner_only)
+        )
         ingested = await self.services.store.call(
-            self.services.ingest.record_message, identity=identity, platform_message_id=msg.id, text=text,
-            sent_at=msg.sent_at, is_command=parsed is not None, edited=msg.edited,
+            self.services.ingest.record_message,
+            identity=identity,
+            platform_message_id=msg.id,
+            text=text,
+            sent_at=msg.sent_at,
+            is_command=parsed is not None,
+            edited=msg.edited,
             reply_to_platform_id=msg.reply_to_id,
         )
         if ingested.score_text is not None and ingested.message_row_id is not None:
@@ -176,7 +190,9 @@ class CohortApp:
     async def _on_button(self, press: ButtonPress, adapter: Adapter) -> list[Reply]:
         payload = sanitize(press.payload, limit=64)
         spec = self.dispatcher.button_spec(payload)
-        identity = await self.identify(press.chat, press.user, adapter, owner_check=bool(spec and spec.owner_only))
+        identity = await self.identify(
+            press.chat, press.user, adapter, owner_check=bool(spec and spec.owner_only)
+        )
         return await self.dispatcher.run_button(self.context(press, adapter, identity), payload)
 
     async def _on_reaction(self, r: Reaction) -> None:
@@ -184,8 +200,14 @@ class CohortApp:
             return
         identity = await self.identify(r.chat, r.reactor)
         await self.services.store.call(
-            record_reaction, self.services.store, group_id=identity.group_id, member_id=identity.member_id,
-            platform_message_id=r.message_id, emoji=r.emoji, action=r.action, at=r.at,
+            record_reaction,
+            self.services.store,
+            group_id=identity.group_id,
+            member_id=identity.member_id,
+            platform_message_id=r.message_id,
+            emoji=r.emoji,
+            action=r.action,
+            at=r.at,
         )
 
     async def _on_membership(self, change: MembershipChange) -> None:
@@ -197,4 +219,3 @@ class CohortApp:
     async def push(self, reply: Reply) -> SentMessage | None:
         """Send a message the bot starts itself (reminders, matching rounds) through the chat's adapter."""
         return await self.services.outbox.push(reply)
-

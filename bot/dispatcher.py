@@ -279,7 +279,11 @@ class Dispatcher:
             return limited
         spec = self.resolve(name)
         if spec is None:
-            return [ctx.reply(T("Unknown command /", name[:32], ". Type ", code("/help"), " to see what I can do."))]
+            return [
+                ctx.reply(
+                    T("Unknown command /", name[:32], ". Type ", code("/help"), " to see what I can do.")
+                )
+            ]
         ctx.command, ctx.arg_text, ctx.spec = spec.name, sanitize(arg_text, limit=MAX_COMMAND_TEXT), spec
         if ROLE_RANK.get(ctx.role, 0) < ROLE_RANK[spec.role]:
             return [ctx.reply(T("Sorry, ", code(f"/{spec.name}"), " is for group owners and admins."))]
@@ -297,7 +301,9 @@ class Dispatcher:
             return [ctx.reply("Sorry, that button is for group owners and admins.")]
         return await self._call(ctx, spec.handler(ctx, data), None)
 
-    async def _call(self, ctx: Context, awaitable: Awaitable[HandlerResult], spec: CommandSpec | None) -> list[Reply]:
+    async def _call(
+        self, ctx: Context, awaitable: Awaitable[HandlerResult], spec: CommandSpec | None
+    ) -> list[Reply]:
         try:
             result = await awaitable
         except UsageError as e:

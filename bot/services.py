@@ -7,20 +7,17 @@ by a string name.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from bot.config import Settings
 from bot.outbox import Outbox
 from bot.scheduler import Scheduler
 from common.clock import Clock
+from community.buddies.service import BuddyService
+from community.events.reminders import ReminderService
 from community.ingest.service import IngestService
-from community.recommendations import RecommendationService
-from community.reminders import ReminderService
-from community.signals import MessageScorer
+from community.recommendations.service import RecommendationService
+from community.signals.scorer import MessageScorer
 from storage.db import Store
-
-if TYPE_CHECKING:
-    from bot.commands.buddies import BuddyService
 
 
 @dataclass

@@ -23,7 +23,9 @@ class FakeAdapter:
     async def send(self, reply: Reply) -> SentMessage:
         self.sent.append(reply)
         direct = reply.direct_to is not None and reply.direct_to.user_id not in self.dm_blocked
-        return SentMessage(chat=reply.chat, message_id=reply.edit_message_id or f"bot{next(_ids)}", direct=direct)
+        return SentMessage(
+            chat=reply.chat, message_id=reply.edit_message_id or f"bot{next(_ids)}", direct=direct
+        )
 
     async def is_admin(self, chat: Chat, user: ChatUser) -> bool | None:
         return None if self.admins is None else user.user_id in self.admins
@@ -32,8 +34,15 @@ class FakeAdapter:
 class TestBot:
     __test__ = False  # not a pytest class
 
-    def __init__(self, app: CohortApp, *, chat_id: str = "g1", platform: str = "test", title: str = "Test group",
-                 adapter: FakeAdapter | None = None) -> None:
+    def __init__(
+        self,
+        app: CohortApp,
+        *,
+        chat_id: str = "g1",
+        platform: str = "test",
+        title: str = "Test group",
+        adapter: FakeAdapter | None = None,
+    ) -> None:
         self.app = app
         self.adapter = adapter or FakeAdapter(platform)
         app.add_adapter(self.adapter)
@@ -46,26 +55,58 @@ class TestBot:
         """The same bot seen from another group."""
         other = TestBot.__new__(TestBot)
         other.app, other.adapter = self.app, self.adapter
-        other.chat = Chat(platform=self.adapter.platform, chat_id=chat_id, kind="group", title=title or chat_id)
+        other.chat = Chat(
+            platform=self.adapter.platform, chat_id=chat_id, kind="group", title=title or chat_id
+        )
         return other
 
-    async def say(self, who: str, text: str, *, message_id: str | None = None, reply_to: str | None = None,
-                  at: datetime | None = None) -> list[Reply]:
+    async def say(
+        self,
+        who: str,
+        text: str,
+        *,
+        message_id: str | None = None,
+        reply_to: str | None = None,
+        at: datetime | None = None,
+    ) -> list[Reply]:
         before = len(self.adapter.sent)
-        msg = Message(id=message_id or f"m{next(_ids)}", chat=self.chat, author=self.user(who), text=text,
-                      sent_at=at or self.app.clock.now(), reply_to_id=reply_to)
+        msg = Message(
+            id=message_id or f"m{next(_ids)}",
+            chat=self.chat,
+            author=self.user(who),
+            text=text,
+            sent_at=at or self.app.clock.now(),
+            reply_to_id=reply_to,
+        )
         await self.app.handle(msg, self.adapter)
         return self.adapter.sent[before:]
 
     async def press(self, who: str, payload: str, message_id: str | None = None) -> list[Reply]:
         before = len(self.adapter.sent)
-        await self.app.handle(ButtonPress(chat=self.chat, user=self.user(who), payload=payload,
-                                          message_id=message_id, at=self.app.clock.now()), self.adapter)
+        await self.app.handle(
+            ButtonPress(
+                chat=self.chat,
+                user=self.user(who),
+                payload=payload,
+                message_id=message_id,
+                at=self.app.clock.now(),
+            ),
+            self.adapter,
+        )
         return self.adapter.sent[before:]
 
     async def react(self, who: str, message_id: str, emoji: str, action: str = "add") -> None:
-        await self.app.handle(Reaction(chat=self.chat, message_id=message_id, reactor=self.user(who), emoji=emoji,
-                                       action=action, at=self.app.clock.now()), self.adapter)  # type: ignore[arg-type]
+        await self.app.handle(
+            Reaction(
+                chat=self.chat,
+                message_id=message_id,
+                reactor=self.user(who),
+                emoji=emoji,
+                action=action,
+                at=self.app.clock.now(),
+            ),
+            self.adapter,
+        )  # type: ignore[arg-type]
 
     async def text(self, who: str, text: str) -> str:
         """The plain text of all replies to one message, joined."""

@@ -16,17 +16,19 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
-from bot.commands.buddies import BuddyService
+from bot.commands import buddies as buddy_jobs
+from bot.commands.events import reminder_sender
 from bot.config import Settings
 from bot.outbox import Outbox
 from bot.scheduler import Scheduler
 from bot.services import Services
 from common.clock import Clock
+from community.buddies.service import BuddyService
+from community.events.reminders import ReminderService
 from community.ingest.service import IngestService
-from community.recommendations import RecommendationService
-from community.reminders import ReminderService
-from community.retention import purge_all
-from community.signals import MessageScorer
+from community.recommendations.service import RecommendationService
+from community.signals.retention import purge_all
+from community.signals.scorer import MessageScorer
 from storage.db import Store
 
 log = logging.getLogger(__name__)
@@ -60,31 +62,49 @@ def build_services(settings: Settings, *, engine: Engine, clock: Clock) -> Servi
     scheduler = Scheduler()
     outbox = Outbox()
     recommender = RecommendationService(
-        engine, model_dir=settings.model_dir, encoder=settings.embedding_model, device=settings.device
+        engine,
+        model_dir=settings.model_dir,
+        encoder=settings.embedding_model,
+        device=settings.device,
+        clock=clock,
     )
-    scorer = MessageScorer(engine, analyzer=settings.sentiment_backend, clock=clock)
-    reminders = ReminderService(
-        engine, clock, outbox.push,
-        grace_minutes=settings.reminder_grace_minutes, poll_seconds=settings.reminder_poll_seconds,
-    )
+    scorer = MessageScorer(store, analyzer=settings.sentiment_backend, clock=clock)
 
     def wake_reminders_at(when: datetime) -> None:
         # One extra tick at the exact due time, so a reminder due between two polls goes out on the second.
         if scheduler.running:
             scheduler.at("event-reminder-wake", when, reminders.tick)
 
-    reminders.wake_at = wake_reminders_at
+    reminders = ReminderService(
+        store,
+        clock,
+        reminder_sender(outbox.push),
+        wake_at=wake_reminders_at,
+        grace_minutes=settings.reminder_grace_minutes,
+        poll_seconds=settings.reminder_poll_seconds,
+    )
     buddies = BuddyService(
-        store=store, settings=settings, clock=clock, scheduler=scheduler, outbox=outbox, recommender=recommender
+        recommender=recommender,
+        embedding_model=settings.embedding_model,
+        default_timezone=settings.default_timezone,
+        multilingual=settings.buddy_multilingual,
     )
     return Services(
-        settings=settings, clock=clock, store=store, scheduler=scheduler, outbox=outbox,
-        ingest=IngestService(store), scorer=scorer, recommender=recommender, reminders=reminders, buddies=buddies,
+        settings=settings,
+        clock=clock,
+        store=store,
+        scheduler=scheduler,
+        outbox=outbox,
+        ingest=IngestService(store),
+        scorer=scorer,
+        recommender=recommender,
+        reminders=reminders,
+        buddies=buddies,
     )
 
 
 def scheduled_jobs(sv: Services) -> list[ScheduledJob]:
-    """Every timed job of a running bot (per-group buddy rounds are added from the store by the buddies service)."""
+    """Every timed job of a running bot (per-group buddy rounds are added from the store by `schedule_all`)."""
 
     async def refresh_model() -> None:
         await sv.store.call(sv.recommender.refresh)
@@ -99,16 +119,20 @@ def scheduled_jobs(sv: Services) -> list[ScheduledJob]:
     return [
         ScheduledJob("recommender-refresh", Every(MODEL_POLL_SECONDS, start_now=False), refresh_model),
         ScheduledJob("recommender-nightly", Cron(hour=3, minute=0), nightly_retrain),
-        ScheduledJob("signals-backfill", Every(SENTIMENT_BACKFILL_SECONDS, start_now=False), sentiment_catch_up),
+        ScheduledJob(
+            "signals-backfill", Every(SENTIMENT_BACKFILL_SECONDS, start_now=False), sentiment_catch_up
+        ),
         ScheduledJob("signals-retention", Cron(hour=3, minute=30), lambda: purge_retention(sv)),
-        ScheduledJob("buddy-checkins", Every(BUDDY_CHECKIN_POLL_SECONDS), sv.buddies.poll_checkins),
+        ScheduledJob(
+            "buddy-checkins", Every(BUDDY_CHECKIN_POLL_SECONDS), lambda: buddy_jobs.poll_checkins(sv)
+        ),
         ScheduledJob("event-reminders", Every(sv.reminders.poll_seconds), sv.reminders.tick),
         ScheduledJob("event-horizon", Cron(hour=3, minute=17), sv.reminders.extend_job),
     ]
 
 
 async def purge_retention(sv: Services) -> None:
-    await sv.store.call(purge_all, sv.store.engine, now=sv.clock.now())
+    await sv.store.run(purge_all, now=sv.clock.now())
 
 
 async def start(sv: Services) -> None:
@@ -117,7 +141,7 @@ async def start(sv: Services) -> None:
     await sv.scorer.start()
     await sv.store.call(sv.recommender.refresh)
     await purge_retention(sv)  # a deployment that was down at 03:30 catches up at once
-    await sv.buddies.schedule_all()
+    await buddy_jobs.schedule_all(sv)
     try:
         await sv.store.call(sv.reminders.extend)  # roll series forward after downtime
     except Exception:

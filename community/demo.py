@@ -7,21 +7,27 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from community.courses import SAMPLE_CATALOG, read_catalog
-from community.sentiment import emoji_sentiment, get_analyzer
+from community.courses.catalog import SAMPLE_CATALOG, read_catalog
+from community.signals.sentiment import emoji_sentiment, get_analyzer
 from storage.crud import core as crud
 from storage.crud import courses as course_crud
 
 MEMBERS: dict[str, list[str]] = {
-    "alice": ["Anyone else doing the pandas course? Grouping finally clicked for me 🎉",
-              "SQL joins were confusing at first but the exercises helped a lot"],
-    "bob": ["I want to get better at React and TypeScript this month",
-            "The TypeScript generics chapter is great 👍"],
+    "alice": [
+        "Anyone else doing the pandas course? Grouping finally clicked for me 🎉",
+        "SQL joins were confusing at first but the exercises helped a lot",
+    ],
+    "bob": [
+        "I want to get better at React and TypeScript this month",
+        "The TypeScript generics chapter is great 👍",
+    ],
     "chen": ["我在学机器学习基础，交叉验证那一章讲得很清楚", "有人一起学 Python 吗？"],
     "dana": ["Figma auto layout saved me hours today", "Looking for feedback on my UI design portfolio"],
     "emil": ["Preparing for IELTS speaking, any tips?", "Business English emails are getting easier"],
-    "fatima": ["Started the startup course, pricing module is eye-opening",
-               "Project management essentials was too basic for me 😕"],
+    "fatima": [
+        "Started the startup course, pricing module is eye-opening",
+        "Project management essentials was too basic for me 😕",
+    ],
 }
 RATINGS: dict[str, dict[str, int]] = {
     "alice": {"pandas-101": 5, "sql-101": 4, "py-101": 5, "viz-201": 4},
@@ -35,15 +41,67 @@ RATINGS: dict[str, dict[str, int]] = {
 
 # More members with tastes clustered by topic, so that a model trained on the demo learns something real.
 CLUSTERS: dict[str, list[str]] = {
-    "data": ["pandas-101", "sql-101", "sql-201", "viz-201", "stats-101", "ml-201", "excel-101", "de-201", "dl-301"],
+    "data": [
+        "pandas-101",
+        "sql-101",
+        "sql-201",
+        "viz-201",
+        "stats-101",
+        "ml-201",
+        "excel-101",
+        "de-201",
+        "dl-301",
+    ],
     "web": ["js-101", "ts-201", "react-201", "git-101", "py-101", "docker-201", "go-101", "linux-101"],
-    "design": ["ux-101", "ui-201", "figma-101", "ds-201", "type-101", "access-201", "motion-201", "illus-201"],
+    "design": [
+        "ux-101",
+        "ui-201",
+        "figma-101",
+        "ds-201",
+        "type-101",
+        "access-201",
+        "motion-201",
+        "illus-201",
+    ],
     "languages": ["en-101", "en-201", "ielts-201", "es-101", "de-101", "fr-101", "ja-101", "zh-101"],
-    "business": ["startup-201", "pm-101", "agile-201", "fin-101", "acct-101", "lead-201", "product-201", "mkt-101"],
+    "business": [
+        "startup-201",
+        "pm-101",
+        "agile-201",
+        "fin-101",
+        "acct-101",
+        "lead-201",
+        "product-201",
+        "mkt-101",
+    ],
     "zh": ["zh-py-101", "zh-data-101", "zh-ml-201", "zh-ux-101", "zh-en-101", "zh-pm-101", "zh-mkt-101"],
 }
-EXTRA_NAMES = ["ivan", "jade", "kofi", "lena", "mateo", "nora", "omar", "priya", "quinn", "rosa", "sami", "tara",
-               "uma", "victor", "wen", "xia", "yusuf", "zara", "li", "mei", "arjun", "bea", "carl", "dina"]
+EXTRA_NAMES = [
+    "ivan",
+    "jade",
+    "kofi",
+    "lena",
+    "mateo",
+    "nora",
+    "omar",
+    "priya",
+    "quinn",
+    "rosa",
+    "sami",
+    "tara",
+    "uma",
+    "victor",
+    "wen",
+    "xia",
+    "yusuf",
+    "zara",
+    "li",
+    "mei",
+    "arjun",
+    "bea",
+    "carl",
+    "dina",
+]
 
 
 def _extra_ratings() -> dict[str, dict[str, int]]:
@@ -63,23 +121,48 @@ def _extra_ratings() -> dict[str, dict[str, int]]:
 
 # What the extra members write, by topic: short chat lines, some glad, some stuck, some in Chinese.
 CHATTER: dict[str, list[str]] = {
-    "data": ["Finished the SQL joins exercises, window functions next 🎉", "My pandas groupby keeps returning NaN 😕",
-             "Anyone up for a stats study session tonight?", "The visualization module is really good 👍",
-             "Machine learning homework was tough but I learned a lot"],
-    "web": ["React hooks finally make sense", "TypeScript generics broke my brain today 😅",
-            "Deployed my first Docker container!", "Git rebase vs merge, which do you use?",
-            "The Go course exercises are great 👍"],
-    "design": ["Sharing my Figma prototype for feedback", "Typography module changed how I see every website",
-               "Design systems are so much work but worth it", "Accessibility checklist saved my project 🙌",
-               "Struggling with colour contrast on dark mode"],
-    "languages": ["Practised IELTS speaking for an hour", "German articles are confusing 😩",
-                  "Anyone want to do a French conversation exchange?", "Finished hiragana, katakana next 🎉",
-                  "Business English emails are getting easier"],
-    "business": ["Our sprint retro was actually useful today", "Pricing chapter of the startup course is gold 👍",
-                 "Accounting basics finally clicked", "Looking for a study partner for product management",
-                 "Leadership module: one-on-ones are harder than they look"],
-    "zh": ["今天学完了数据分析第一章 🎉", "Python 入门课的练习很有用 👍", "机器学习那一节有点难，求讨论",
-           "有人一起学新媒体运营吗？", "项目管理课讲得很清楚"],
+    "data": [
+        "Finished the SQL joins exercises, window functions next 🎉",
+        "My pandas groupby keeps returning NaN 😕",
+        "Anyone up for a stats study session tonight?",
+        "The visualization module is really good 👍",
+        "Machine learning homework was tough but I learned a lot",
+    ],
+    "web": [
+        "React hooks finally make sense",
+        "TypeScript generics broke my brain today 😅",
+        "Deployed my first Docker container!",
+        "Git rebase vs merge, which do you use?",
+        "The Go course exercises are great 👍",
+    ],
+    "design": [
+        "Sharing my Figma prototype for feedback",
+        "Typography module changed how I see every website",
+        "Design systems are so much work but worth it",
+        "Accessibility checklist saved my project 🙌",
+        "Struggling with colour contrast on dark mode",
+    ],
+    "languages": [
+        "Practised IELTS speaking for an hour",
+        "German articles are confusing 😩",
+        "Anyone want to do a French conversation exchange?",
+        "Finished hiragana, katakana next 🎉",
+        "Business English emails are getting easier",
+    ],
+    "business": [
+        "Our sprint retro was actually useful today",
+        "Pricing chapter of the startup course is gold 👍",
+        "Accounting basics finally clicked",
+        "Looking for a study partner for product management",
+        "Leadership module: one-on-ones are harder than they look",
+    ],
+    "zh": [
+        "今天学完了数据分析第一章 🎉",
+        "Python 入门课的练习很有用 👍",
+        "机器学习那一节有点难，求讨论",
+        "有人一起学新媒体运营吗？",
+        "项目管理课讲得很清楚",
+    ],
 }
 
 
@@ -98,8 +181,13 @@ def seed_community(s: Session, *, platform: str, chat_id: str, now: datetime) ->
     extra = _extra_ratings()
     rng = random.Random(11)
     clusters = list(CLUSTERS)
-    people = {**MEMBERS, **{name: rng.sample(CHATTER[clusters[k % len(clusters)]], rng.randint(1, 4))
-                            for k, name in enumerate(extra)}}
+    people = {
+        **MEMBERS,
+        **{
+            name: rng.sample(CHATTER[clusters[k % len(clusters)]], rng.randint(1, 4))
+            for k, name in enumerate(extra)
+        },
+    }
     all_ratings = {**RATINGS, **extra}
     for i, (name, messages) in enumerate(people.items()):
         member = crud.get_or_create_member(s, platform=platform, user_id=name, display_name=name)
@@ -107,29 +195,55 @@ def seed_community(s: Session, *, platform: str, chat_id: str, now: datetime) ->
         crud.ensure_membership(s, group_id=group.id, member_id=member.id)
         for j, text in enumerate(messages):
             sent = now - timedelta(days=(3 * i + 7 * j) % 28 + 1, hours=(5 * i + 3 * j) % 14)
-            row, _ = crud.store_message(s, group_id=group.id, member_id=member.id,
-                                        platform_message_id=f"seed-{name}-{j}", sent_at=sent, text=text,
-                                        text_length=len(text))
+            row, _ = crud.store_message(
+                s,
+                group_id=group.id,
+                member_id=member.id,
+                platform_message_id=f"seed-{name}-{j}",
+                sent_at=sent,
+                text=text,
+                text_length=len(text),
+            )
             scored = analyzer.score_batch([text])[0]
-            row.sentiment, row.sentiment_label = scored.score, scored.label
-            s.add(row)
+            assert row.id is not None
+            crud.set_message_sentiment(
+                s, group_id=group.id, message_id=row.id, score=scored.score, label=scored.label
+            )
         member_ids[name] = member.id
         for ext, stars in all_ratings.get(name, {}).items():
             course = by_ext.get(ext)
             if course is not None and course.id is not None:
-                course_crud.upsert_rating(s, group_id=group.id, member_id=member.id, course_id=course.id,
-                                          value=float(stars), at=now - timedelta(days=30 - i % 30))
+                course_crud.upsert_rating(
+                    s,
+                    group_id=group.id,
+                    member_id=member.id,
+                    course_id=course.id,
+                    value=float(stars),
+                    at=now - timedelta(days=30 - i % 30),
+                )
     _seed_helpful_answers(s, group_id=group.id, member_ids=member_ids, now=now)
 
 
 # (who answers, whose question: (member, message index), answer, who reacts with which emoji)
 HELPFUL: list[tuple[str, tuple[str, int], str, list[tuple[str, str]]]] = [
-    ("alice", ("chen", 1), "I'm in! Python for Absolute Beginners (#1) is a good start, we could do a chapter a week 👍",
-     [("chen", "👍"), ("ivan", "🎉")]),
-    ("dana", ("emil", 0), "Record yourself answering the part 2 cue cards, it helped me a lot",
-     [("emil", "❤️")]),
-    ("alice", ("bob", 0), "The React course's hooks chapter pairs well with TypeScript in Practice (#5)",
-     [("bob", "👍")]),
+    (
+        "alice",
+        ("chen", 1),
+        "I'm in! Python for Absolute Beginners (#1) is a good start, we could do a chapter a week 👍",
+        [("chen", "👍"), ("ivan", "🎉")],
+    ),
+    (
+        "dana",
+        ("emil", 0),
+        "Record yourself answering the part 2 cue cards, it helped me a lot",
+        [("emil", "❤️")],
+    ),
+    (
+        "alice",
+        ("bob", 0),
+        "The React course's hooks chapter pairs well with TypeScript in Practice (#5)",
+        [("bob", "👍")],
+    ),
 ]
 
 
@@ -140,12 +254,24 @@ def _seed_helpful_answers(s: Session, *, group_id: int, member_ids: dict[str, in
         if question is None or author not in member_ids:
             continue
         answer_id = f"seed-answer-{k}"
-        row, _ = crud.store_message(s, group_id=group_id, member_id=member_ids[author],
-                                    platform_message_id=answer_id, sent_at=question.sent_at + timedelta(hours=1),
-                                    text=text, text_length=len(text),
-                                    reply_to_platform_id=question.platform_message_id)
+        row, _ = crud.store_message(
+            s,
+            group_id=group_id,
+            member_id=member_ids[author],
+            platform_message_id=answer_id,
+            sent_at=question.sent_at + timedelta(hours=1),
+            text=text,
+            text_length=len(text),
+            reply_to_platform_id=question.platform_message_id,
+        )
         for reactor, emoji in reactions:
             if reactor in member_ids:
-                crud.add_reaction(s, group_id=group_id, platform_message_id=answer_id,
-                                  member_id=member_ids[reactor], emoji=emoji, sentiment=emoji_sentiment(emoji),
-                                  at=row.sent_at + timedelta(minutes=30))
+                crud.add_reaction(
+                    s,
+                    group_id=group_id,
+                    platform_message_id=answer_id,
+                    member_id=member_ids[reactor],
+                    emoji=emoji,
+                    sentiment=emoji_sentiment(emoji),
+                    at=row.sent_at + timedelta(minutes=30),
+                )

@@ -1,4 +1,4 @@
-"""Train the builtin sentiment model and write ``community/sentiment_weights.npz``.
+"""Train the builtin sentiment model and write ``community/signals/sentiment_weights.npz``.
 
 Reproduce the shipped weights::
 
@@ -13,9 +13,9 @@ Chinese ChnSentiCorp_htl_all and waimai_10k. Splits are fixed and documented her
 * Within training data, ``20 <= bucket < 30`` is a **validation** slice used only to pick ``C`` with
   ``--tune`` (SST-2 excluded there: its train phrases overlap each other); the final model is fitted on all
   non-test rows.
-* Plus short pseudo-documents made from the word lexicon of ``community.sentiment`` (``lexicon_documents``).
+* Plus short pseudo-documents made from the word lexicon of ``community.signals.lexicon`` (``lexicon_documents``).
 
-Features come from ``community.sentiment.vectorise`` (the same code that scores at run time). Columns seen in
+Features come from ``community.signals.features.vectorise`` (the same code that scores at run time). Columns seen in
 fewer than ``--min-df`` training texts are dropped. Sample weights give each (language, label) pair the same
 total weight, with the chat-like sources (UCI amazon/yelp, waimai, lexicon documents) counted ``--short-boost``
 times per row. The weights are
@@ -40,7 +40,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from community import sentiment  # noqa: E402
+from community.signals import features, sentiment  # noqa: E402
+from community.signals.lexicon import EN_WORD_LEXICON, ZH_WORD_LEXICON  # noqa: E402
 
 DEFAULT_DATA = Path("/work/shared/data/sentiment")
 UCI_FILES = ("amazon_cells_labelled.txt", "imdb_labelled.txt", "yelp_labelled.txt")
@@ -126,8 +127,8 @@ def lexicon_documents() -> list[Example]:
     """
     out: list[Example] = []
     for lang, lexicon, templates in (
-        ("en", sentiment._EN_WORD_LEXICON, _EN_TEMPLATES),
-        ("zh", sentiment._ZH_WORD_LEXICON, _ZH_TEMPLATES),
+        ("en", EN_WORD_LEXICON, _EN_TEMPLATES),
+        ("zh", ZH_WORD_LEXICON, _ZH_TEMPLATES),
     ):
         for word, value in lexicon.items():
             for template, sign in templates:
@@ -140,7 +141,7 @@ def lexicon_documents() -> list[Example]:
 
 def build_matrix(texts: Sequence[str], n_bits: int = sentiment.N_BITS) -> sparse.csr_matrix:
     """CSR ``[len(texts), 2**n_bits]`` with the run-time feature code."""
-    rows, cols, vals = sentiment.vectorise(texts, n_bits)
+    rows, cols, vals = features.vectorise(texts, n_bits)
     return sparse.csr_matrix((vals, (rows, cols)), shape=(len(texts), 1 << n_bits))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -119,6 +119,14 @@ def app(settings: Settings, engine: Engine, clock: FakeClock) -> CohortApp:
 @pytest.fixture
 def bot(app: CohortApp) -> TestBot:
     return TestBot(app)
+
+
+@pytest.fixture
+async def running(app: CohortApp) -> AsyncIterator[CohortApp]:
+    """The app with its startup hooks run (sentiment worker, retention job); stopped (flushed) at the end."""
+    await app.start()
+    yield app
+    await app.stop()
 
 
 @pytest.fixture

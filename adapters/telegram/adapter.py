@@ -1,17 +1,22 @@
 """The Telegram adapter: python-telegram-bot wiring between the Bot API and `CohortApp`.
 
 Inbound: long polling (default) or a webhook (TELEGRAM_WEBHOOK_URL, secret token checked by PTB: 403 without it).
-Every update goes through `translate.translate` into neutral events and then `app.handle`. Updates of one chat
-are handled in order; different chats run concurrently, so one busy group does not hold up the others.
+Every update goes through `translate.translate` into neutral events and then `app.handle`. Updates of one member
+in one chat are handled in order; different members and chats run concurrently, so one busy group does not hold up
+the others, and one member flooding a group does not hold up the other members there (`app.handle` still takes
+one event of a chat at a time, in the order they reach it).
 
 Outbound (`send`): HTML parse mode from `RichText.to_html` (escaped), split at 4096 characters on line boundaries,
 inline keyboards for buttons, photos and documents for attachments, edits, direct messages that fall back to the
-group with a mention, and pacing/retries from `pacing.Pacer`.
+group with a mention, and pacing/retries from `pacing.Pacer`. Sends take turns per chat, fairly across members:
+a reply counts against the member whose update is being handled (a context variable set for each update), so
+another member's answer never waits behind a flooder's; the bot's own messages (reminders) take turns as one more.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import html
 import logging
 import re
@@ -40,7 +45,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes, TypeHandler
 
 from adapters.telegram.admins import AdminCache
-from adapters.telegram.pacing import Pacer
+from adapters.telegram.pacing import BOT, Dropped, Pacer
 from adapters.telegram.translate import PLATFORM, translate
 from bot.config import Settings
 from bot.text import split_for_limit
@@ -58,25 +63,48 @@ CAPTION_LIMIT = int(MessageLimit.CAPTION_LENGTH)  # 1024
 _COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
+# The member (user id) whose update is being handled in this task: the sends it causes take that member's turns
+# (see pacing.Pacer.turn). None outside update handling: reminders and other messages the bot starts itself.
+requester: contextvars.ContextVar[str | None] = contextvars.ContextVar("telegram_requester", default=None)
 
-class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Concurrent across chats, strictly in order within one chat (FIFO lock per chat)."""
+
+def order_key(update: object) -> tuple[int, int | None] | None:
+    """What must stay in order: one member's updates in one chat (None: no chat, no order to keep)."""
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return None
+    user = update.effective_user
+    return (update.effective_chat.id, user.id if user is not None else None)
+
+
+class PerMemberUpdateProcessor(BaseUpdateProcessor):
+    """Strictly in order for one member in one chat (FIFO lock per chat and member); concurrent otherwise.
+
+    The member's lock comes before the `max_concurrent_updates` slots: one member's 1,000 queued updates wait on
+    their own lock, not in front of everyone else for a slot, so another member's update in the same chat is taken
+    up at once (`app.handle` then runs the chat's events one at a time, in the order they reach it).
+    """
 
     def __init__(self, max_concurrent_updates: int = 64) -> None:
-        super().__init__(max_concurrent_updates)
-        # Weak values: a lock disappears once no update of its chat is waiting on it.
-        self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+        # PTB's own semaphore is acquired before `do_process_update` (in the final `process_update`): make it
+        # unbounded and bound the work with our own slots, taken after the member's lock.
+        super().__init__(2**30)
+        self.slots = asyncio.BoundedSemaphore(max_concurrent_updates)
+        # Weak values: a lock disappears once no update of its member is waiting on it.
+        self._locks: weakref.WeakValueDictionary[tuple[int, int | None], asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        chat = update.effective_chat if isinstance(update, Update) else None
-        if chat is None:
-            await coroutine
+        key = order_key(update)
+        if key is None:
+            async with self.slots:
+                await coroutine
             return
-        lock = self._locks.get(chat.id)
+        lock = self._locks.get(key)
         if lock is None:
             lock = asyncio.Lock()
-            self._locks[chat.id] = lock
-        async with lock:
+            self._locks[key] = lock
+        async with lock, self.slots:  # first the member's own earlier updates, then a free slot
             await coroutine
 
     async def initialize(self) -> None:
@@ -118,7 +146,9 @@ class TelegramAdapter:
         self.webhook_url = self.settings.telegram_webhook_url
         self.webhook_secret = self.settings.telegram_webhook_secret or secrets.token_urlsafe(32)
         if self.webhook_url and not _SECRET.match(self.webhook_secret):
-            raise ValueError("TELEGRAM_WEBHOOK_SECRET may only hold A-Z, a-z, 0-9, _ and - (1 to 256 characters)")
+            raise ValueError(
+                "TELEGRAM_WEBHOOK_SECRET may only hold A-Z, a-z, 0-9, _ and - (1 to 256 characters)"
+            )
         self.poll_timeout = poll_timeout
         self.pacer = pacer or Pacer()
         self.admin_cache = AdminCache(admin_ttl)
@@ -128,7 +158,7 @@ class TelegramAdapter:
             .token(token)
             .base_url(self.settings.telegram_api_base_url)
             .base_file_url(file_base_url(self.settings))
-            .concurrent_updates(PerChatUpdateProcessor())
+            .concurrent_updates(PerMemberUpdateProcessor())
             .job_queue(None)  # schedules live in app.scheduler; no second APScheduler inside PTB
             .build()
         )
@@ -185,7 +215,9 @@ class TelegramAdapter:
             (owners if spec.owner_only else everyone).append(cmd)
         try:
             await self.ptb.bot.set_my_commands(everyone[:100], scope=BotCommandScopeDefault())
-            await self.ptb.bot.set_my_commands((everyone + owners)[:100], scope=BotCommandScopeAllChatAdministrators())
+            await self.ptb.bot.set_my_commands(
+                (everyone + owners)[:100], scope=BotCommandScopeAllChatAdministrators()
+            )
         except TelegramError as e:  # a menu is a nicety: never fail the start for it
             log.warning("Telegram: could not register the command menu: %s", e)
 
@@ -196,11 +228,16 @@ class TelegramAdapter:
                 await update.callback_query.answer()
             except TelegramError as e:
                 log.info("Telegram: callback query not answered: %s", e)
-        for event in translate(update, bot_username=self.bot_username, now=self.app.clock.now()):
-            try:
-                await self.app.handle(event, self)
-            except Exception:
-                log.exception("Telegram: handling update %s failed", update.update_id)
+        user = update.effective_user
+        token = requester.set(str(user.id) if user is not None else None)
+        try:
+            for event in translate(update, bot_username=self.bot_username, now=self.app.clock.now()):
+                try:
+                    await self.app.handle(event, self)
+                except Exception:
+                    log.exception("Telegram: handling update %s failed", update.update_id)
+        finally:
+            requester.reset(token)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("Telegram: error in update handling", exc_info=context.error)
@@ -224,25 +261,55 @@ class TelegramAdapter:
 
     # ---- Adapter protocol: sending ------------------------------------------------------------------------
     async def send(self, reply: Reply) -> SentMessage | None:
-        """Deliver a reply; Telegram errors are logged and give None rather than breaking the caller."""
+        """Deliver a reply; Telegram errors are logged and give None rather than breaking the caller.
+
+        It waits for its turn in the chat: the turn of the member whose update is being handled (`requester`),
+        or the bot's own for messages nobody asked for. A reply that only answers that member may be dropped when
+        the member has too many waiting (`Pacer.max_queued_per_member`); then it gives None.
+        """
+        asker = requester.get()
+        member = asker if asker is not None else BOT
+        # Only an answer to the asker is theirs to lose; what the bot starts, edits and messages to others are kept.
+        droppable = (
+            asker is not None
+            and reply.edit_message_id is None
+            and (reply.direct_to is None or reply.direct_to.user_id == asker)
+        )
         try:
             if reply.edit_message_id is not None:
-                return await self._edit(reply)
+                return await self._edit(reply, member=member)
             if reply.direct_to is not None and reply.direct_to.platform == PLATFORM:
                 user = reply.direct_to
                 try:
-                    dm = Chat(platform=PLATFORM, chat_id=user.user_id, kind="private", title=user.display_name)
-                    return await self._deliver(dm, reply, direct=True)
+                    dm = Chat(
+                        platform=PLATFORM, chat_id=user.user_id, kind="private", title=user.display_name
+                    )
+                    return await self._deliver(dm, reply, direct=True, member=member, droppable=droppable)
                 except Forbidden as e:
                     # The user never pressed Start or blocked the bot: say it in the group, addressed to them.
-                    log.info("Telegram: direct message to %s refused (%s); answering in the group", user.user_id, e)
-                    return await self._deliver(reply.chat, reply, mention=mention_html(user))
-            return await self._deliver(reply.chat, reply)
+                    log.info(
+                        "Telegram: direct message to %s refused (%s); answering in the group", user.user_id, e
+                    )
+                    return await self._deliver(
+                        reply.chat, reply, mention=mention_html(user), member=member, droppable=droppable
+                    )
+            return await self._deliver(reply.chat, reply, member=member, droppable=droppable)
+        except Dropped:
+            return None  # logged by the pacer
         except TelegramError as e:
             log.error("Telegram: reply to %s not delivered: %s", reply.chat.chat_id, e)
             return None
 
-    async def _deliver(self, chat: Chat, reply: Reply, *, direct: bool = False, mention: str = "") -> SentMessage | None:
+    async def _deliver(
+        self,
+        chat: Chat,
+        reply: Reply,
+        *,
+        direct: bool = False,
+        mention: str = "",
+        member: str = BOT,
+        droppable: bool = False,
+    ) -> SentMessage | None:
         chat_id = chat.chat_id
         room = TEXT_LIMIT - (len(mention) + 1 if mention else 0)
         parts = [p.to_html() for p in split_for_limit(reply.rich, room, render="html")]
@@ -254,15 +321,18 @@ class TelegramAdapter:
         # Replying to a message id only makes sense in the chat it came from.
         reply_to = None if direct or reply.reply_to_id is None else reply.reply_to_id
         sent: TgMessage | None = None
-        async with self.pacer.chat_lock(chat_id):
+        async with self.pacer.turn(chat_id, member, droppable=droppable):  # every part in one turn: in order
             if att is not None and len(parts) <= 1 and (not parts or len(parts[0]) <= CAPTION_LIMIT):
-                sent = await self._send_file(chat_id, att, caption=parts[0] if parts else None, markup=markup,
-                                             reply_to=reply_to)
+                sent = await self._send_file(
+                    chat_id, att, caption=parts[0] if parts else None, markup=markup, reply_to=reply_to
+                )
             else:
                 for i, text in enumerate(parts):
                     last = i == len(parts) - 1
                     sent = await self._send_text(
-                        chat_id, text, markup=markup if last and att is None else None,
+                        chat_id,
+                        text,
+                        markup=markup if last and att is None else None,
                         reply_to=reply_to if i == 0 else None,
                     )
                 if att is not None:
@@ -271,32 +341,50 @@ class TelegramAdapter:
             return None
         return SentMessage(chat=chat, message_id=str(sent.message_id), direct=direct)
 
-    async def _send_text(self, chat_id: str, text: str, *, markup: InlineKeyboardMarkup | None,
-                         reply_to: str | None) -> TgMessage:
+    async def _send_text(
+        self, chat_id: str, text: str, *, markup: InlineKeyboardMarkup | None, reply_to: str | None
+    ) -> TgMessage:
         bot = self.ptb.bot
-        return await self.pacer.call(chat_id, lambda: bot.send_message(
-            chat_id=_chat_id(chat_id), text=text, parse_mode=ParseMode.HTML, reply_markup=markup,
-            reply_parameters=_reply_parameters(reply_to),
-            link_preview_options=LinkPreviewOptions(is_disabled=True),
-        ))
+        return await self.pacer.call(
+            chat_id,
+            lambda: bot.send_message(
+                chat_id=_chat_id(chat_id),
+                text=text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                reply_parameters=_reply_parameters(reply_to),
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            ),
+        )
 
-    async def _send_file(self, chat_id: str, att: Attachment, *, caption: str | None,
-                         markup: InlineKeyboardMarkup | None, reply_to: str | None) -> TgMessage:
+    async def _send_file(
+        self,
+        chat_id: str,
+        att: Attachment,
+        *,
+        caption: str | None,
+        markup: InlineKeyboardMarkup | None,
+        reply_to: str | None,
+    ) -> TgMessage:
         bot = self.ptb.bot
         name = re.sub(r"[^\w.\-]", "_", att.filename)[:64] or "file"
 
         def request() -> Awaitable[TgMessage]:
             # A fresh InputFile per attempt: a retried upload must send the bytes again.
-            kwargs: dict[str, Any] = dict(chat_id=_chat_id(chat_id), caption=caption, reply_markup=markup,
-                                          parse_mode=ParseMode.HTML if caption else None,
-                                          reply_parameters=_reply_parameters(reply_to))
+            kwargs: dict[str, Any] = dict(
+                chat_id=_chat_id(chat_id),
+                caption=caption,
+                reply_markup=markup,
+                parse_mode=ParseMode.HTML if caption else None,
+                reply_parameters=_reply_parameters(reply_to),
+            )
             if att.is_image:
                 return bot.send_photo(photo=InputFile(att.data, filename=name), **kwargs)
             return bot.send_document(document=InputFile(att.data, filename=name), **kwargs)
 
         return await self.pacer.call(chat_id, request)
 
-    async def _edit(self, reply: Reply) -> SentMessage | None:
+    async def _edit(self, reply: Reply, *, member: str = BOT) -> SentMessage | None:
         chat_id = reply.chat.chat_id
         try:
             message_id = int(reply.edit_message_id or "")
@@ -305,12 +393,19 @@ class TelegramAdapter:
             return None
         text = split_for_limit(reply.rich, TEXT_LIMIT, render="html")[0].to_html() or "…"
         bot = self.ptb.bot
-        async with self.pacer.chat_lock(chat_id):
+        async with self.pacer.turn(chat_id, member):
             try:
-                await self.pacer.call(chat_id, lambda: bot.edit_message_text(
-                    chat_id=_chat_id(chat_id), message_id=message_id, text=text, parse_mode=ParseMode.HTML,
-                    reply_markup=keyboard(reply), link_preview_options=LinkPreviewOptions(is_disabled=True),
-                ))
+                await self.pacer.call(
+                    chat_id,
+                    lambda: bot.edit_message_text(
+                        chat_id=_chat_id(chat_id),
+                        message_id=message_id,
+                        text=text,
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=keyboard(reply),
+                        link_preview_options=LinkPreviewOptions(is_disabled=True),
+                    ),
+                )
             except BadRequest as e:
                 if "not modified" not in str(e).lower():
                     raise
@@ -322,7 +417,10 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     """bot.types Buttons -> an inline keyboard whose callback_data is the button payload (<= 64 bytes)."""
     if not reply.buttons:
         return None
-    rows = [[InlineKeyboardButton(b.label[:64] or "·", callback_data=b.payload) for b in row] for row in reply.buttons]
+    rows = [
+        [InlineKeyboardButton(b.label[:64] or "·", callback_data=b.payload) for b in row]
+        for row in reply.buttons
+    ]
     return InlineKeyboardMarkup([r for r in rows if r])
 
 
@@ -345,4 +443,3 @@ def _chat_id(chat_id: str) -> int | str:
         return int(chat_id)
     except ValueError:
         return chat_id  # "@channelname"
-

@@ -10,7 +10,9 @@ from collections.abc import Awaitable, Callable
 class AdminCache:
     """chat id -> the set of admin user ids, kept `ttl` seconds. Failed look-ups are never cached."""
 
-    def __init__(self, ttl: float = 60.0, *, clock: Callable[[], float] = time.monotonic, max_chats: int = 10_000):
+    def __init__(
+        self, ttl: float = 60.0, *, clock: Callable[[], float] = time.monotonic, max_chats: int = 10_000
+    ):
         self.ttl, self.clock, self.max_chats = ttl, clock, max_chats
         self._entries: OrderedDict[str, tuple[float, frozenset[str]]] = OrderedDict()
 

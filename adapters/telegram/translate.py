@@ -75,7 +75,9 @@ def _message_text(msg: TgMessage) -> str:
     return msg.text or msg.caption or ""
 
 
-def translate_message(msg: TgMessage, *, bot_username: str | None, edited: bool = False) -> list[InboundEvent]:
+def translate_message(
+    msg: TgMessage, *, bot_username: str | None, edited: bool = False
+) -> list[InboundEvent]:
     """A new or edited message, plus membership changes carried as service messages."""
     events: list[InboundEvent] = []
     chat = chat_of(msg.chat)
@@ -83,7 +85,9 @@ def translate_message(msg: TgMessage, *, bot_username: str | None, edited: bool 
     for member in msg.new_chat_members or ():
         events.append(MembershipChange(chat=chat, user=user_of(member), action="join", at=at, raw=msg))
     if msg.left_chat_member is not None:
-        events.append(MembershipChange(chat=chat, user=user_of(msg.left_chat_member), action="leave", at=at, raw=msg))
+        events.append(
+            MembershipChange(chat=chat, user=user_of(msg.left_chat_member), action="leave", at=at, raw=msg)
+        )
     if events or msg.from_user is None or chat.kind == "channel":
         return events  # service messages carry no text; channel posts have no member author
     text = address_command(_message_text(msg), bot_username)
@@ -125,12 +129,30 @@ def translate_reaction(upd: MessageReactionUpdated) -> list[InboundEvent]:
     events: list[InboundEvent] = []
     for e in old:
         if e not in new:
-            events.append(Reaction(chat=chat, message_id=str(upd.message_id), reactor=user, emoji=e, action="remove",
-                                   at=at, raw=upd))
+            events.append(
+                Reaction(
+                    chat=chat,
+                    message_id=str(upd.message_id),
+                    reactor=user,
+                    emoji=e,
+                    action="remove",
+                    at=at,
+                    raw=upd,
+                )
+            )
     for e in new:
         if e not in old:
-            events.append(Reaction(chat=chat, message_id=str(upd.message_id), reactor=user, emoji=e, action="add",
-                                   at=at, raw=upd))
+            events.append(
+                Reaction(
+                    chat=chat,
+                    message_id=str(upd.message_id),
+                    reactor=user,
+                    emoji=e,
+                    action="add",
+                    at=at,
+                    raw=upd,
+                )
+            )
     return events
 
 

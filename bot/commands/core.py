@@ -33,9 +33,20 @@ def register(d: Dispatcher, sv: Services) -> None:
     async def start(ctx: Context) -> RichText:
         return RichText.join(
             [
-                T("Hi ", bold(ctx.user.display_name or "there"), "! I'm Cohort, this community's study companion."),
-                T("Find a course with ", code("/courses python"), ", see one with ", code("/course 3"), ", rate it with ",
-                  code("/rate 3 5"), "."),
+                T(
+                    "Hi ",
+                    bold(ctx.user.display_name or "there"),
+                    "! I'm Cohort, this community's study companion.",
+                ),
+                T(
+                    "Find a course with ",
+                    code("/courses python"),
+                    ", see one with ",
+                    code("/course 3"),
+                    ", rate it with ",
+                    code("/rate 3 5"),
+                    ".",
+                ),
                 T("Type ", code("/help"), " for everything I can do."),
             ]
         )

@@ -1,4 +1,4 @@
-"""/courses, /course and /rate: thin handlers over community.courses and the store."""
+"""/courses, /course and /rate: thin handlers over community.courses, and how a course looks in chat."""
 
 from __future__ import annotations
 
@@ -7,12 +7,11 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session
 
 from bot.dispatcher import ArgSpec, Context, Dispatcher
-from bot.text import RichText, T, bold, code
+from bot.text import RichText, T, bold, code, link
 from bot.types import Button, Reply
 from common.errors import UsageError, UserError
-from community.courses import course_details, course_line, search_courses
-from storage.crud import courses as crud
-from storage.models import Course
+from community.courses.service import course_details, course_page, find_course, rate_course
+from community.courses.views import CourseDetails, CourseLine, CoursePage
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -20,6 +19,7 @@ if TYPE_CHECKING:
 PAGE = 5
 
 
+# ---- arguments shared by the course commands (also /similar) ---------------------------------------------------
 def parse_course_id(raw: str) -> int:
     value = raw.lstrip("#")
     if not value.isdigit() or len(value) > 9:
@@ -34,35 +34,72 @@ def single_course_id(ctx: Context) -> int:
     return parse_course_id(ctx.args[0])
 
 
-def existing_course(s: Session, course_id: int, *, consequence: str = "") -> Course:
-    course = crud.get_course(s, course_id=course_id)
+def no_such_course(course_id: int, *, consequence: str = "") -> UserError:
+    return UserError(f"There is no course #{course_id}{consequence}. Find one with /courses.")
+
+
+def existing_course(s: Session, course_id: int, *, consequence: str = "") -> CourseLine:
+    """The course, or the member is told there is none. Sync: call it as `await ctx.db(existing_course, id)`."""
+    course = find_course(s, course_id=course_id)
     if course is None:
-        raise UserError(f"There is no course #{course_id}{consequence}. Find one with /courses.")
+        raise no_such_course(course_id, consequence=consequence)
     return course
 
 
-def courses_page(ctx: Context, query: str, page: int) -> Reply:
-    with ctx.session() as s:
-        found = search_courses(crud.list_courses(s), query)
-        averages = {c.id: crud.course_rating_summary(s, group_id=ctx.group_id, course_id=c.id or 0)[0]
-                    for c in found[page * PAGE : (page + 1) * PAGE]}
-    if not found:
-        return ctx.reply(T("No course matches ", bold(query[:100]), ". Try a shorter word, or ", code("/courses"),
-                           " to list them all."))
-    pages = (len(found) + PAGE - 1) // PAGE
-    page = min(page, pages - 1)
-    shown = found[page * PAGE : (page + 1) * PAGE]
-    head = (T(f"{len(found)} course{'s' if len(found) != 1 else ''} match ", bold(query[:100]))
-            if query else T(f"All {len(found)} courses"))
-    lines: list[RichText | str] = [head + (f" (page {page + 1} of {pages}):" if pages > 1 else ":")]
-    lines += [course_line(c, average=averages.get(c.id)) for c in shown]
+# ---- rendering -------------------------------------------------------------------------------------------------
+def render_course_line(c: CourseLine) -> RichText:
+    stars = f" · ★ {c.average:.1f}" if c.average is not None else ""
+    return T(f"#{c.id} ", bold(c.title), f" — {c.level}, {c.price}{stars}")
+
+
+def render_course_details(d: CourseDetails) -> RichText:
+    lines: list[RichText | str] = [T(f"#{d.id} ", bold(d.title))]
+    if d.description:
+        lines.append(d.description)
+    lines.append(f"Level: {d.level} · Price: {d.price} · Language: {d.language}")
+    if d.tags:
+        lines.append("Tags: " + ", ".join(d.tags))
+    if d.count:
+        lines.append(
+            f"Rating in this group: {d.average:.1f}/5 from {d.count} rating{'s' if d.count != 1 else ''}"
+        )
+    else:
+        lines.append("No ratings in this group yet.")
+    if d.mine is not None:
+        lines.append(f"Your rating: {d.mine:g}/5")
+    if d.url:
+        lines.append(link(d.url, d.url))
+    return RichText.join(lines)
+
+
+def render_courses_page(ctx: Context, page: CoursePage) -> Reply:
+    query = page.query
+    if not page.total:
+        return ctx.reply(
+            T(
+                "No course matches ",
+                bold(query[:100]),
+                ". Try a shorter word, or ",
+                code("/courses"),
+                " to list them all.",
+            )
+        )
+    head = (
+        T(f"{page.total} course{'s' if page.total != 1 else ''} match ", bold(query[:100]))
+        if query
+        else T(f"All {page.total} courses")
+    )
+    lines: list[RichText | str] = [
+        head + (f" (page {page.page + 1} of {page.pages}):" if page.pages > 1 else ":")
+    ]
+    lines += [render_course_line(c) for c in page.lines]
     lines.append(T("Details: ", code("/course ID"), " · Rate: ", code("/rate ID 1-5")))
     buttons: list[Button] = []
     q = _fit_query(query)
-    if page > 0:
-        buttons.append(Button("◂ Previous", f"courses:{page - 1}:{q}"))
-    if page + 1 < pages:
-        buttons.append(Button("More ▸", f"courses:{page + 1}:{q}"))
+    if page.page > 0:
+        buttons.append(Button("◂ Previous", f"courses:{page.page - 1}:{q}"))
+    if page.page + 1 < page.pages:
+        buttons.append(Button("More ▸", f"courses:{page.page + 1}:{q}"))
     return ctx.reply(RichText.join(lines), buttons=[buttons] if buttons else ())
 
 
@@ -74,6 +111,12 @@ def _fit_query(query: str) -> str:
     return out
 
 
+async def courses_page(ctx: Context, query: str, page: int) -> Reply:
+    found = await ctx.db(course_page, group_id=ctx.group_id, query=query, page=page, page_size=PAGE)
+    return render_courses_page(ctx, found)
+
+
+# ---- commands --------------------------------------------------------------------------------------------------
 def register(d: Dispatcher, sv: Services) -> None:
 
     @d.command(
@@ -84,14 +127,14 @@ def register(d: Dispatcher, sv: Services) -> None:
         category="Courses",
     )
     async def courses(ctx: Context) -> Reply:
-        return courses_page(ctx, ctx.arg_text.strip()[:200], 0)
+        return await courses_page(ctx, ctx.arg_text.strip()[:200], 0)
 
     @d.button("courses")
     async def courses_more(ctx: Context, data: str) -> Reply:
         page_raw, _, query = data.partition(":")
         if not page_raw.isdigit():
             raise UserError("That button has expired. Try /courses again.")
-        return courses_page(ctx, query, int(page_raw))
+        return await courses_page(ctx, query, int(page_raw))
 
     @d.command(
         "course",
@@ -102,19 +145,21 @@ def register(d: Dispatcher, sv: Services) -> None:
     )
     async def course(ctx: Context) -> RichText:
         course_id = single_course_id(ctx)
-        with ctx.session() as s:
-            c = existing_course(s, course_id)
-            avg, n = crud.course_rating_summary(s, group_id=ctx.group_id, course_id=course_id)
-            mine = next((r.value for r in crud.member_ratings(s, group_id=ctx.group_id, member_id=ctx.member_id)
-                         if r.course_id == course_id), None)
-        return course_details(c, average=avg, count=n, mine=mine)
+        details = await ctx.db(
+            course_details, group_id=ctx.group_id, member_id=ctx.member_id, course_id=course_id
+        )
+        if details is None:
+            raise no_such_course(course_id)
+        return render_course_details(details)
 
     @d.command(
         "rate",
         help="rate a course from 1 (poor) to 5 (excellent); rating again updates it",
         usage="/rate ID 1-5",
-        args=(ArgSpec("id", "course number", kind="int", required=True),
-              ArgSpec("stars", "1 to 5", kind="int", required=True)),
+        args=(
+            ArgSpec("id", "course number", kind="int", required=True),
+            ArgSpec("stars", "1 to 5", kind="int", required=True),
+        ),
         category="Courses",
     )
     async def rate(ctx: Context) -> RichText:
@@ -128,10 +173,19 @@ def register(d: Dispatcher, sv: Services) -> None:
             raise UsageError(f"{raw[:20]!r} is not a whole number from 1 to 5.") from None
         if not 1 <= stars <= 5:
             raise UsageError(f"A rating is from 1 to 5, not {stars}.")
-        with ctx.session() as s:
-            c = existing_course(s, course_id, consequence=", so nothing was rated")
-            _, created = crud.upsert_rating(s, group_id=ctx.group_id, member_id=ctx.member_id, course_id=course_id,
-                                            value=float(stars), at=ctx.clock.now())
-            avg, n = crud.course_rating_summary(s, group_id=ctx.group_id, course_id=course_id)
-        verb = "Rated" if created else "Updated your rating:"
-        return T(f"{verb} ", bold(c.title), f" {stars}/5. Group average now {avg:.1f} from {n}.")
+        rated = await ctx.db(
+            rate_course,
+            group_id=ctx.group_id,
+            member_id=ctx.member_id,
+            course_id=course_id,
+            stars=stars,
+            at=ctx.clock.now(),
+        )
+        if rated is None:
+            raise no_such_course(course_id, consequence=", so nothing was rated")
+        verb = "Rated" if rated.created else "Updated your rating:"
+        return T(
+            f"{verb} ",
+            bold(rated.course.title),
+            f" {stars}/5. Group average now {rated.average:.1f} from {rated.count}.",
+        )

@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING
 from bot.dispatcher import ArgSpec, Context, Dispatcher
 from bot.text import RichText, T, bold, code
 from common.errors import UsageError
-from community.identity import CODE_TTL, RedeemResult, cancel_code, display_code, issue_code, redeem_code
+from community.members.linking import (
+    CODE_TTL,
+    RedeemResult,
+    cancel_code,
+    display_code,
+    issue_code,
+    redeem_code,
+)
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -63,17 +70,15 @@ def register(d: Dispatcher, sv: Services) -> None:
             )
         now = ctx.clock.now()
         if ctx.args:
-            with ctx.session() as s:
-                result = redeem_code(
-                    s,
-                    raw_code="".join(ctx.args),
-                    platform=ctx.user.platform,
-                    user_id=ctx.user.user_id,
-                    now=now,
-                )
+            result = await ctx.db(
+                redeem_code,
+                raw_code="".join(ctx.args),
+                platform=ctx.user.platform,
+                user_id=ctx.user.user_id,
+                now=now,
+            )
             return _answer(result, ctx.user.platform)
-        with ctx.session() as s:
-            new_code = issue_code(s, member_id=ctx.member_id, now=now)
+        new_code = await ctx.db(issue_code, member_id=ctx.member_id, now=now)
         minutes = int(CODE_TTL.total_seconds() // 60)
         text = T(
             "Your link code: ",
@@ -88,8 +93,7 @@ def register(d: Dispatcher, sv: Services) -> None:
         sent = await ctx.send(ctx.reply(text, direct=True))
         if sent is None or not sent.direct:
             # The platform refused the private message, so the code may have been shown in the group: cancel it.
-            with ctx.session() as s:
-                cancel_code(s, code=new_code, now=ctx.clock.now())
+            await ctx.db(cancel_code, code=new_code, now=ctx.clock.now())
             return T(
                 "I couldn't message you privately, so that code is cancelled. Open a private chat with me "
                 "and send ",

@@ -9,25 +9,50 @@ from bot.dispatcher import Context, Dispatcher
 from bot.text import RichText, T, bold, code
 from bot.types import Button, Reply
 from common.errors import UserError
-from community.privacy import (
-    CONFIRM_MINUTES,
-    ForgetError,
-    cancel_forget,
-    confirm_forget,
-    describe,
-    request_forget,
-    set_tracking,
-    stored_counts,
-)
-from storage.crud import core as core_crud
-from storage.models import Group
+from community.privacy.forget import ForgetOutcome, cancel_forget, confirm_forget, request_forget
+from community.privacy.report import privacy_report
+from community.privacy.tracking import set_tracking
 
 if TYPE_CHECKING:
     from bot.services import Services
 
+# Plain names of the tables a member can have rows in, for the /privacy and /forget answers.
+TABLE_NAMES = {
+    "message": ("message", "messages"),
+    "reaction": ("reaction", "reactions"),
+    "rating": ("rating or course signal", "ratings and course signals"),
+    "coursemention": ("course mention", "course mentions"),
+    "rsvp": ("event RSVP", "event RSVPs"),
+    "buddyprofile": ("study-buddy profile", "study-buddy profiles"),
+    "buddymatch": ("study-buddy match", "study-buddy matches"),
+    "buddycheckin": ("study-buddy check-in", "study-buddy check-ins"),
+    "pendingaction": ("pending confirmation", "pending confirmations"),
+    "event": ("event you created", "events you created"),
+}
+_EXPIRED = "That confirmation has expired. Send /forget again."
+FORGET_REFUSALS: dict[ForgetOutcome, str] = {
+    "expired": _EXPIRED,
+    "not_yours": "Only the member who asked can confirm their own /forget.",
+}
+
+
+def describe(counts: dict[str, int]) -> str:
+    """ "3 messages, 1 reaction": the stored rows by table, in plain words."""
+    parts = []
+    for name, n in sorted(counts.items()):
+        one, many = TABLE_NAMES.get(name, (f"{name} row", f"{name} rows"))
+        if n:
+            parts.append(f"{n} {one if n == 1 else many}")
+    return ", ".join(parts)
+
+
+def _kept(retention_days: int | None) -> str:
+    if retention_days is None:
+        return "forever (owners can limit it with /settings retention)"
+    return "not at all" if retention_days == 0 else f"for {retention_days} days"
+
 
 def register(d: Dispatcher, sv: Services) -> None:
-
     @d.command(
         "privacy",
         help="what I store about you in this group and why (sent privately)",
@@ -35,31 +60,20 @@ def register(d: Dispatcher, sv: Services) -> None:
         category="Privacy",
     )
     async def privacy(ctx: Context) -> Reply:
-        counts = stored_counts(ctx.services.store.engine, group_id=ctx.group_id, member_id=ctx.member_id)
-        with ctx.session() as s:
-            group = s.get(Group, ctx.group_id)
-            membership = core_crud.get_membership(s, group_id=ctx.group_id, member_id=ctx.member_id)
-            retention = group.settings.get("retention_days") if group else None
-        kept = (
-            "forever (owners can limit it with /settings retention)"
-            if retention is None
-            else "not at all"
-            if retention == 0
-            else f"for {retention} days"
-        )
-        opted_out = membership is not None and membership.opted_out
+        report = await ctx.db(privacy_report, group_id=ctx.group_id, member_id=ctx.member_id)
         lines: list[RichText | str] = [
             bold("What I store about you in this group, and why"),
             f"• Your messages: time, length, what they reply to, and a sentiment score — for activity stats, "
-            f"the leaderboard and recommendations. The text itself is kept {kept}, to find courses you mention.",
+            f"the leaderboard and recommendations. The text itself is kept {_kept(report.retention_days)}, "
+            "to find courses you mention.",
             "• Reactions you give: the emoji and its tone — they count as appreciation for the author.",
             "• Ratings and course signals (/rate, courses you mention, feedback buttons) — to recommend courses.",
             "• Event RSVPs and your study-buddy profile and matches — for reminders and matching.",
             "Commands you send are logged without their text. Nothing here is shown to other groups.",
-            T("Stored now: ", describe(counts) or "nothing besides your membership", "."),
+            T("Stored now: ", describe(report.counts) or "nothing besides your membership", "."),
             T(
                 "Signals: ",
-                bold("off" if opted_out else "on"),
+                bold("off" if report.opted_out else "on"),
                 ". ",
                 code("/optout"),
                 " stops tracking your messages, ",
@@ -78,7 +92,7 @@ def register(d: Dispatcher, sv: Services) -> None:
         category="Privacy",
     )
     async def optout(ctx: Context) -> RichText:
-        changed = set_tracking(ctx.services.store.engine, group_id=ctx.group_id, member_id=ctx.member_id, tracked=False)
+        changed = await ctx.db(set_tracking, group_id=ctx.group_id, member_id=ctx.member_id, tracked=False)
         head = (
             "Done: I no longer track your messages or reactions here."
             if changed
@@ -95,7 +109,7 @@ def register(d: Dispatcher, sv: Services) -> None:
 
     @d.command("optin", help="resume tracking your messages for signals", usage="/optin", category="Privacy")
     async def optin(ctx: Context) -> str:
-        changed = set_tracking(ctx.services.store.engine, group_id=ctx.group_id, member_id=ctx.member_id, tracked=True)
+        changed = await ctx.db(set_tracking, group_id=ctx.group_id, member_id=ctx.member_id, tracked=True)
         return (
             "Welcome back: your messages count for signals again."
             if changed
@@ -109,22 +123,22 @@ def register(d: Dispatcher, sv: Services) -> None:
         category="Privacy",
     )
     async def forget(ctx: Context) -> Reply:
-        action_id, counts = request_forget(
-            ctx.services.store.engine, group_id=ctx.group_id, member_id=ctx.member_id, now=ctx.clock.now()
+        request = await ctx.db(
+            request_forget, group_id=ctx.group_id, member_id=ctx.member_id, now=ctx.clock.now()
         )
-        if action_id is None:
+        if request.action_id is None:
             return ctx.reply("I have nothing stored about you in this group, so there is nothing to forget.")
         return ctx.reply(
             T(
                 "This deletes everything about you in this group: ",
-                describe(counts),
+                describe(request.counts),
                 ", plus your buddy history and settings here. Your future recommendations stop using it. "
-                f"It cannot be undone. Confirm within {CONFIRM_MINUTES} minutes.",
+                f"It cannot be undone. Confirm within {request.confirm_minutes} minutes.",
             ),
             buttons=[
                 [
-                    Button("Yes, forget me", f"forget:yes:{action_id}"),
-                    Button("Cancel", f"forget:no:{action_id}"),
+                    Button("Yes, forget me", f"forget:yes:{request.action_id}"),
+                    Button("Cancel", f"forget:no:{request.action_id}"),
                 ]
             ],
         )
@@ -134,20 +148,19 @@ def register(d: Dispatcher, sv: Services) -> None:
         choice, _, raw_id = data.partition(":")
         if choice not in ("yes", "no") or not raw_id.isdigit() or len(raw_id) > 12:
             raise UserError("That button has expired. Send /forget again.")
-        now = ctx.clock.now()
+        action_id, now = int(raw_id), ctx.clock.now()
         if choice == "no":
-            cancel_forget(
-                ctx.services.store.engine, group_id=ctx.group_id, member_id=ctx.member_id, action_id=int(raw_id), now=now
+            await ctx.db(
+                cancel_forget, group_id=ctx.group_id, member_id=ctx.member_id, action_id=action_id, now=now
             )
             return "Cancelled: nothing was deleted."
-        try:
-            done = confirm_forget(
-                ctx.services.store.engine, group_id=ctx.group_id, member_id=ctx.member_id, action_id=int(raw_id), now=now
-            )
-        except ForgetError as e:
-            raise UserError(str(e)) from None
+        result = await ctx.db(
+            confirm_forget, group_id=ctx.group_id, member_id=ctx.member_id, action_id=action_id, now=now
+        )
+        if result.outcome != "forgotten":
+            raise UserError(FORGET_REFUSALS[result.outcome])
         await promote_after_forget(ctx.services, ctx.group_id, ctx.member_id)
-        total = sum(n for name, n in done.items() if name not in ("membership", "member", "platformaccount"))
+        total = result.records
         return (
             f"Forgotten: I deleted {total} record{'s' if total != 1 else ''} about you in this group. "
             "If you keep chatting here, I will start fresh."

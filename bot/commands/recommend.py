@@ -1,9 +1,11 @@
-"""/recommend and /similar, the interested / not-for-me buttons, model hot-swap and the nightly retrain."""
+"""/recommend and /similar, the interested / not-for-me buttons, and how picks and their reasons read in chat.
+
+Model hot-swap and the nightly retrain are scheduled jobs in `bot/wiring.py`; the logic is in
+`community/recommendations/`.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from typing import TYPE_CHECKING
 
 from bot.commands.courses import existing_course, single_course_id
@@ -11,14 +13,24 @@ from bot.dispatcher import ArgSpec, Context, Dispatcher
 from bot.text import RichText, T, bold, code
 from bot.types import Button, Reply
 from common.errors import UsageError, UserError
-from storage.crud import courses as crud
+from community.recommendations.feedback import record_feedback
+from community.recommendations.reasons import (
+    CloseToYourMessages,
+    FreeStart,
+    GoodFit,
+    NewCourseCloseTo,
+    PopularInGroup,
+    PopularWithMembers,
+    Reason,
+    YouRated,
+    YouShowedInterest,
+)
+from community.recommendations.results import Pick
 
 if TYPE_CHECKING:
     from bot.services import Services
 
-log = logging.getLogger(__name__)
 MAX_PICKS = 10
-MODEL_POLL_SECONDS = 60
 
 
 def _count(ctx: Context, default: int) -> int:
@@ -32,6 +44,61 @@ def _count(ctx: Context, default: int) -> int:
     return n
 
 
+# ---- rendering -------------------------------------------------------------------------------------------------
+def render_reason(reason: Reason) -> RichText:
+    match reason:
+        case NewCourseCloseTo(title=title):
+            return T("new course close to ", bold(title))
+        case YouRated(title=title, stars=stars):
+            return T("because you rated ", bold(title), f" {stars:g}")
+        case YouShowedInterest(title=title):
+            return T("because you showed interest in ", bold(title))
+        case CloseToYourMessages():
+            return T("close to what you discuss here")
+        case PopularWithMembers():
+            return T("popular with members")
+        case PopularInGroup(average=average, count=count):
+            return T(f"popular in this group: {average:.1f}/5 from {count}")
+        case FreeStart():
+            return T("a free place to start")
+        case GoodFit():
+            return T("a good fit for what you study")
+
+
+def render_picks(ctx: Context, picks: list[Pick], *, personal: bool) -> Reply:
+    if not picks:
+        return ctx.reply(
+            T(
+                "I have nothing new to suggest: you have seen every course I know. Browse with ",
+                code("/courses"),
+                ".",
+            )
+        )
+    head = T(bold("Picked for you:")) if personal else T(bold("Popular here while I learn what you like:"))
+    lines: list[RichText | str] = [head]
+    rows: list[list[Button]] = []
+    for i, p in enumerate(picks, 1):
+        lines.append(T(f"{i}. #{p.course.id} ", bold(p.course.title), " — ", render_reason(p.reason)))
+        rows.append(
+            [
+                Button(f"👍 #{p.course.id}", f"rec:i:{p.course.id}"),
+                Button(f"✋ Not for me #{p.course.id}", f"rec:n:{p.course.id}"),
+            ]
+        )
+    if not personal:
+        lines.append(
+            T(
+                "Rate courses you know with ",
+                code("/rate ID 1-5"),
+                " or browse ",
+                code("/courses"),
+                " — your picks get personal from the first rating.",
+            )
+        )
+    return ctx.reply(RichText.join(lines), buttons=rows)
+
+
+# ---- commands --------------------------------------------------------------------------------------------------
 def register(d: Dispatcher, sv: Services) -> None:
     svc = sv.recommender
 
@@ -44,23 +111,8 @@ def register(d: Dispatcher, sv: Services) -> None:
     )
     async def recommend(ctx: Context) -> Reply:
         n = _count(ctx, 3)
-        with ctx.session() as s:
-            picks, personal = await asyncio.to_thread(svc.recommend, s, group_id=ctx.group_id,
-                                                      member_id=ctx.member_id, n=n)
-        if not picks:
-            return ctx.reply(T("I have nothing new to suggest: you have seen every course I know. Browse with ",
-                               code("/courses"), "."))
-        head = T(bold("Picked for you:")) if personal else T(bold("Popular here while I learn what you like:"))
-        lines: list[RichText | str] = [head]
-        rows: list[list[Button]] = []
-        for i, p in enumerate(picks, 1):
-            lines.append(T(f"{i}. #{p.course.id} ", bold(p.course.title), " — ", p.reason))
-            rows.append([Button(f"👍 #{p.course.id}", f"rec:i:{p.course.id}"),
-                         Button(f"✋ Not for me #{p.course.id}", f"rec:n:{p.course.id}")])
-        if not personal:
-            lines.append(T("Rate courses you know with ", code("/rate ID 1-5"), " or browse ", code("/courses"),
-                           " — your picks get personal from the first rating."))
-        return ctx.reply(RichText.join(lines), buttons=rows)
+        picks, personal = await ctx.db(svc.recommend, group_id=ctx.group_id, member_id=ctx.member_id, n=n)
+        return render_picks(ctx, picks, personal=personal)
 
     @d.button("rec")
     async def feedback(ctx: Context, data: str) -> RichText:
@@ -68,15 +120,23 @@ def register(d: Dispatcher, sv: Services) -> None:
         if verdict not in ("i", "n") or not raw.isdigit():
             raise UserError("That button has expired. Try /recommend again.")
         course_id = int(raw)
-        with ctx.session() as s:
-            course = crud.get_course(s, course_id=course_id)
-            if course is None:
-                raise UserError("That course is no longer in the catalogue.")
-            crud.upsert_rating(s, group_id=ctx.group_id, member_id=ctx.member_id, course_id=course_id,
-                               value=1.0 if verdict == "i" else -1.0, at=ctx.clock.now(), source="feedback",
-                               kind="implicit")
+        course = await ctx.db(
+            record_feedback,
+            group_id=ctx.group_id,
+            member_id=ctx.member_id,
+            course_id=course_id,
+            interested=verdict == "i",
+            at=ctx.clock.now(),
+        )
+        if course is None:
+            raise UserError("That course is no longer in the catalogue.")
         if verdict == "i":
-            return T("Noted: you're interested in ", bold(course.title), ". Details: ", code(f"/course {course_id}"))
+            return T(
+                "Noted: you're interested in ",
+                bold(course.title),
+                ". Details: ",
+                code(f"/course {course_id}"),
+            )
         return T("Got it, I won't suggest ", bold(course.title), " again.")
 
     @d.command(
@@ -88,9 +148,8 @@ def register(d: Dispatcher, sv: Services) -> None:
     )
     async def similar(ctx: Context) -> RichText:
         course_id = single_course_id(ctx)
-        with ctx.session() as s:
-            course = existing_course(s, course_id)
-            found = await asyncio.to_thread(svc.similar, s, course_id=course_id, n=5)
+        course = await ctx.db(existing_course, course_id)
+        found = await ctx.db(svc.similar, course_id=course_id, n=5)
         lines: list[RichText | str] = [T("Courses like ", bold(course.title), ":")]
-        lines += [T(f"#{c.id} ", bold(c.title), f" — {c.level}") for c, _ in found]
+        lines += [T(f"#{x.course.id} ", bold(x.course.title), f" — {x.course.level}") for x in found]
         return RichText.join(lines)

@@ -12,7 +12,7 @@ A feature adds `/settings NAME VALUE` from its own `register(d, services)`:
 - `handler(ctx, value)` gets the raw rest of the line after the setting name (sanitised, maybe empty) and
   returns the confirmation (or raises `UserError` / `UsageError` for a clear answer).
 - `show(group)` (optional) returns the current value as plain text for the `/settings` listing; it gets the
-  caller's own `Group` row only.
+  caller's own `Group` row only, already loaded off the event loop (read its columns; it runs no queries).
 - Only owners and admins reach any handler: the `/settings` command itself is `role="admin"`.
 
 This module registers `timezone` itself; other features register theirs (events: `reminders`, signals:
@@ -21,32 +21,17 @@ This module registers `timezone` itself; other features register theirs (events:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.dispatcher import ArgSpec, Context, Dispatcher
-from bot.text import RichText, T, bold, clip, code
+from bot.text import RichText, T, bold, code
 from common.errors import UsageError, UserError
-from storage.models import Group
+from common.text import clip
+from community.members.timezones import valid_timezone
+from storage.crud import core as core_crud
 
 if TYPE_CHECKING:
     from bot.services import Services
-
-SettingHandler = Callable[[Context, str], "Awaitable[RichText | str] | RichText | str"]
-SettingShow = Callable[[Group], str]
-
-
-def valid_timezone(name: str) -> str | None:
-    """The canonical IANA name, or None when it is not a known zone."""
-    name = name.strip()
-    if not name or len(name) > 64 or ".." in name or name.startswith("/"):
-        return None
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        return None
-    return name
 
 
 async def _set_timezone(ctx: Context, value: str) -> RichText:
@@ -58,11 +43,8 @@ async def _set_timezone(ctx: Context, value: str) -> RichText:
             f"I don't know the time zone {clip(value.strip(), 64)!r}. Use an IANA name such as "
             "Asia/Shanghai, Europe/Berlin or America/New_York."
         )
-    with ctx.session() as s:
-        group = s.get(Group, ctx.group_id)
-        assert group is not None
-        group.timezone = tz
-        s.add(group)
+    group = await ctx.db(core_crud.set_group_timezone, group_id=ctx.group_id, timezone=tz)
+    assert group is not None
     return T("This group's time zone is now ", bold(tz), ". Event times are read in it.")
 
 
@@ -85,7 +67,7 @@ def register(d: Dispatcher, sv: Services) -> None:
     async def settings_cmd(ctx: Context) -> RichText:
         name, _, value = ctx.arg_text.strip().partition(" ")
         if not name:
-            return _listing(ctx)
+            return await _listing(ctx)
         spec = d.settings.get(name.lower())
         if spec is None:
             known = ", ".join(sorted(d.settings))
@@ -94,18 +76,18 @@ def register(d: Dispatcher, sv: Services) -> None:
         return out if isinstance(out, RichText) else RichText.plain(str(out))
 
 
-def _listing(ctx: Context) -> RichText:
-    with ctx.session() as s:
-        group = s.get(Group, ctx.group_id)
-        assert group is not None
-        lines: list[RichText | str] = [bold("Settings of this group")]
-        for spec in sorted(ctx.dispatcher.settings.values(), key=lambda x: x.name):
-            current = ""
-            if spec.show is not None:
-                try:
-                    current = clip(spec.show(group), 100)
-                except Exception:  # a broken show must not hide the other settings
-                    current = "?"
-            lines.append(T(code(spec.name), f" = {current or '-'} — {spec.help}"))
+async def _listing(ctx: Context) -> RichText:
+    # The row is read off the loop; `show` functions only read its loaded columns (timezone, settings).
+    group = await ctx.db(core_crud.get_group, group_id=ctx.group_id)
+    assert group is not None
+    lines: list[RichText | str] = [bold("Settings of this group")]
+    for spec in sorted(ctx.dispatcher.settings.values(), key=lambda x: x.name):
+        current = ""
+        if spec.show is not None:
+            try:
+                current = clip(spec.show(group), 100)
+            except Exception:  # a broken show must not hide the other settings
+                current = "?"
+        lines.append(T(code(spec.name), f" = {current or '-'} — {spec.help}"))
     lines.append(T("Change one with ", code("/settings NAME VALUE"), "."))
     return RichText.join(lines)

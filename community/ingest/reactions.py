@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Literal
 
 from common.text import sanitize
-from community.sentiment import emoji_sentiment
+from community.signals.lexicon import emoji_sentiment
 from storage.crud import core as crud
 from storage.db import Store
 
@@ -42,7 +42,12 @@ def record_reaction(
                 s, group_id=group_id, platform_message_id=message_id, member_id=member_id, emoji=emoji
             )
         _, created = crud.add_reaction(
-            s, group_id=group_id, platform_message_id=message_id, member_id=member_id, emoji=emoji,
-            sentiment=emoji_sentiment(emoji), at=at,
+            s,
+            group_id=group_id,
+            platform_message_id=message_id,
+            member_id=member_id,
+            emoji=emoji,
+            sentiment=emoji_sentiment(emoji),
+            at=at,
         )
         return created

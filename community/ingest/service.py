@@ -58,9 +58,14 @@ class IngestService:
         `admin` is the platform's own admin status when the platform has one (None: keep the stored role).
         """
         with self.store.session() as s:
-            group = crud.get_or_create_group(s, platform=chat.platform, chat_id=chat.chat_id, title=chat.title)
+            group = crud.get_or_create_group(
+                s, platform=chat.platform, chat_id=chat.chat_id, title=chat.title
+            )
             member = crud.get_or_create_member(
-                s, platform=person.platform, user_id=person.user_id, display_name=person.display_name,
+                s,
+                platform=person.platform,
+                user_id=person.user_id,
+                display_name=person.display_name,
                 username=person.username,
             )
             assert group.id is not None and member.id is not None
@@ -104,8 +109,12 @@ class IngestService:
                     # An opted-out member's edit is neither stored nor scored.
                     return Ingested(identity=identity, answer=False)
                 row = crud.update_message_text(
-                    s, group_id=identity.group_id, platform_message_id=platform_message_id,
-                    text=text if keep_text else None, text_length=len(text), edited_at=sent_at,
+                    s,
+                    group_id=identity.group_id,
+                    platform_message_id=platform_message_id,
+                    text=text if keep_text else None,
+                    text_length=len(text),
+                    edited_at=sent_at,
                 )
                 if row is None or is_command:
                     return Ingested(identity=identity, answer=False)
@@ -113,10 +122,15 @@ class IngestService:
             if opted_out and not is_command:
                 return Ingested(identity=identity, answer=False)  # nothing tracked
             row, created = crud.store_message(
-                s, group_id=identity.group_id, member_id=identity.member_id,
-                platform_message_id=platform_message_id, sent_at=sent_at,
-                text=text if keep_text else None, text_length=len(text),
-                reply_to_platform_id=reply_to_platform_id, is_command=is_command,
+                s,
+                group_id=identity.group_id,
+                member_id=identity.member_id,
+                platform_message_id=platform_message_id,
+                sent_at=sent_at,
+                text=text if keep_text else None,
+                text_length=len(text),
+                reply_to_platform_id=reply_to_platform_id,
+                is_command=is_command,
             )
             if not created:
                 return Ingested(identity=identity, answer=False)  # redelivery: stored once, answered once

@@ -13,7 +13,9 @@ from storage.models import Group, Member, Membership, Message, PlatformAccount, 
 ROLE_RANK = {"member": 0, "admin": 1, "owner": 2}
 
 
-def get_or_create_group(s: Session, *, platform: str, chat_id: str, title: str = "", timezone: str = "UTC") -> Group:
+def get_or_create_group(
+    s: Session, *, platform: str, chat_id: str, title: str = "", timezone: str = "UTC"
+) -> Group:
     group = s.exec(select(Group).where(Group.platform == platform, Group.platform_chat_id == chat_id)).first()
     if group is None:
         group = Group(platform=platform, platform_chat_id=chat_id, title=title[:256], timezone=timezone)
@@ -29,9 +31,20 @@ def get_group(s: Session, *, group_id: int) -> Group | None:
     return s.get(Group, group_id)
 
 
+def set_group_timezone(s: Session, *, group_id: int, timezone: str) -> Group | None:
+    """Store the group's time zone (an IANA name the caller validated); None when there is no such group."""
+    group = s.get(Group, group_id)
+    if group is not None:
+        group.timezone = timezone
+        s.add(group)
+    return group
+
+
 def find_account(s: Session, *, platform: str, user_id: str) -> PlatformAccount | None:
     return s.exec(
-        select(PlatformAccount).where(PlatformAccount.platform == platform, PlatformAccount.platform_user_id == user_id)
+        select(PlatformAccount).where(
+            PlatformAccount.platform == platform, PlatformAccount.platform_user_id == user_id
+        )
     ).first()
 
 
@@ -73,7 +86,9 @@ def accounts_of(s: Session, *, member_id: int) -> list[PlatformAccount]:
 
 def account_on(s: Session, *, member_id: int, platform: str) -> PlatformAccount | None:
     return s.exec(
-        select(PlatformAccount).where(PlatformAccount.member_id == member_id, PlatformAccount.platform == platform)
+        select(PlatformAccount).where(
+            PlatformAccount.member_id == member_id, PlatformAccount.platform == platform
+        )
     ).first()
 
 
@@ -171,7 +186,13 @@ def store_message(
 
 
 def update_message_text(
-    s: Session, *, group_id: int, platform_message_id: str, text: str | None, text_length: int, edited_at: datetime
+    s: Session,
+    *,
+    group_id: int,
+    platform_message_id: str,
+    text: str | None,
+    text_length: int,
+    edited_at: datetime,
 ) -> Message | None:
     msg = get_message(s, group_id=group_id, platform_message_id=platform_message_id)
     if msg is None:
@@ -184,7 +205,9 @@ def update_message_text(
 
 def get_message(s: Session, *, group_id: int, platform_message_id: str) -> Message | None:
     return s.exec(
-        select(Message).where(Message.group_id == group_id, Message.platform_message_id == platform_message_id)
+        select(Message).where(
+            Message.group_id == group_id, Message.platform_message_id == platform_message_id
+        )
     ).first()
 
 
@@ -203,7 +226,14 @@ def count_messages(s: Session, *, group_id: int, member_id: int | None = None) -
 
 
 def add_reaction(
-    s: Session, *, group_id: int, platform_message_id: str, member_id: int, emoji: str, sentiment: float, at: datetime
+    s: Session,
+    *,
+    group_id: int,
+    platform_message_id: str,
+    member_id: int,
+    emoji: str,
+    sentiment: float,
+    at: datetime,
 ) -> tuple[Reaction, bool]:
     existing = s.exec(
         select(Reaction).where(
@@ -230,7 +260,9 @@ def add_reaction(
     return row, True
 
 
-def remove_reaction(s: Session, *, group_id: int, platform_message_id: str, member_id: int, emoji: str) -> bool:
+def remove_reaction(
+    s: Session, *, group_id: int, platform_message_id: str, member_id: int, emoji: str
+) -> bool:
     row = s.exec(
         select(Reaction).where(
             Reaction.group_id == group_id,

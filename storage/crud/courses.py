@@ -103,6 +103,21 @@ def member_ratings(s: Session, *, group_id: int, member_id: int, source: str | N
     return list(s.exec(q.order_by(col(Rating.updated_at).desc())))
 
 
+def member_rating(
+    s: Session, *, group_id: int, member_id: int, course_id: int, source: str = "rate"
+) -> float | None:
+    """The member's rating of one course in one group (explicit 1–5 by default), or None."""
+    value = s.exec(
+        select(Rating.value).where(
+            Rating.group_id == group_id,
+            Rating.member_id == member_id,
+            Rating.course_id == course_id,
+            Rating.source == source,
+        )
+    ).first()
+    return float(value) if value is not None else None
+
+
 def group_ratings(s: Session, *, group_id: int) -> list[Rating]:
     return list(s.exec(select(Rating).where(Rating.group_id == group_id).order_by(col(Rating.id))))
 

@@ -17,11 +17,57 @@ GOING, MAYBE, NOT_GOING, WAITLIST = "going", "maybe", "no", "waitlist"
 
 
 # ---- events ---------------------------------------------------------------------------------------------------
-def add_event(s: Session, *, group_id: int, **fields: Any) -> Event:
-    event = Event(group_id=group_id, **fields)
+def add_event(
+    s: Session,
+    *,
+    group_id: int,
+    title: str,
+    starts_at: datetime,
+    timezone: str,
+    duration_minutes: int,
+    rrule: str | None,
+    course_id: int | None,
+    capacity: int | None,
+    reminder_offsets: list[int] | None,
+    created_by: int | None,
+    now: datetime,
+) -> Event:
+    event = Event(
+        group_id=group_id,
+        title=title,
+        starts_at=starts_at,
+        timezone=timezone,
+        duration_minutes=duration_minutes,
+        rrule=rrule,
+        course_id=course_id,
+        capacity=capacity,
+        reminder_offsets=reminder_offsets,
+        created_by=created_by,
+        created_at=now,
+        updated_at=now,
+    )
     s.add(event)
     s.flush()
     return event
+
+
+def save_event(s: Session, *, event: Event) -> None:
+    """Write the changes made to a loaded event row (an edit, a new version, a cancellation)."""
+    s.add(event)
+    s.flush()
+
+
+def set_card(
+    s: Session, *, group_id: int, event_id: int, message_id: str, chat_id: str, channel_id: str | None
+) -> bool:
+    """Remember where the event's card was posted (for edits in place and reminder posts). False: no such event."""
+    event = get_event(s, group_id=group_id, event_id=event_id)
+    if event is None:
+        return False
+    event.card_message_id, event.card_chat_id, event.card_channel_id = message_id, chat_id, channel_id
+    s.add(event)
+    s.flush()
+    return True
 
 
 def get_event(s: Session, *, group_id: int, event_id: int) -> Event | None:
@@ -55,6 +101,33 @@ def rsvps(s: Session, *, group_id: int, event_id: int, status: str | None = None
     if status is not None:
         q = q.where(Rsvp.status == status)
     return list(s.exec(q.order_by(col(Rsvp.updated_at), col(Rsvp.id))))
+
+
+def upsert_rsvp(
+    s: Session, *, group_id: int, event_id: int, member_id: int, status: str, now: datetime
+) -> Rsvp:
+    """Set a member's answer (created, or updated with `updated_at = now`)."""
+    row = get_rsvp(s, group_id=group_id, event_id=event_id, member_id=member_id)
+    if row is None:
+        row = Rsvp(
+            group_id=group_id,
+            event_id=event_id,
+            member_id=member_id,
+            status=status,
+            created_at=now,
+            updated_at=now,
+        )
+    else:
+        row.status, row.updated_at = status, now
+    s.add(row)
+    s.flush()
+    return row
+
+
+def move_up(s: Session, *, rsvp: Rsvp) -> None:
+    """A waitlisted answer becomes 'going'; `updated_at` is kept (the list is ordered by when they asked)."""
+    rsvp.status = GOING
+    s.add(rsvp)
 
 
 def rsvp_counts(s: Session, *, group_id: int, event_id: int) -> dict[str, int]:
@@ -120,14 +193,31 @@ def reminder_exists(s: Session, *, event_id: int, occurrence_start: datetime, of
     )
 
 
-def add_reminder(s: Session, **fields: Any) -> bool:
+def add_reminder(
+    s: Session,
+    *,
+    group_id: int,
+    event_id: int,
+    occurrence_start: datetime,
+    offset_minutes: int,
+    fire_at: datetime,
+    event_version: int,
+) -> bool:
     """Insert a reminder unless one exists for the same (event, occurrence, offset); True when this call made it.
 
     In a savepoint, so two processes materialising the same series at once (both starting up) cannot fail.
     """
+    row = Reminder(
+        group_id=group_id,
+        event_id=event_id,
+        occurrence_start=occurrence_start,
+        offset_minutes=offset_minutes,
+        fire_at=fire_at,
+        event_version=event_version,
+    )
     try:
         with s.begin_nested():
-            s.add(Reminder(**fields))
+            s.add(row)
             s.flush()
         return True
     except IntegrityError:
@@ -217,16 +307,54 @@ def next_pending_fire_at(s: Session) -> datetime | None:
 
 
 def set_status_if(
-    s: Session, *, reminder_id: int, expect: str, status: str, owner: str | None = None, **values: Any
+    s: Session,
+    *,
+    reminder_id: int,
+    expect: str,
+    status: str,
+    owner: str | None = None,
+    claimed_by: str | None = None,
+    claimed_at: datetime | None = None,
+    sent_at: datetime | None = None,
 ) -> bool:
     """Atomic compare-and-set of a reminder's status: True only for the one caller that changed it.
 
-    With `owner`, only while the row is still claimed by that worker (its claim was not taken over)."""
+    With `owner`, only while the row is still claimed by that worker (its claim was not taken over). `claimed_by`,
+    `claimed_at` and `sent_at` are written when given."""
     q = update(Reminder).where(col(Reminder.id) == reminder_id, col(Reminder.status) == expect)
     if owner is not None:
         q = q.where(col(Reminder.claimed_by) == owner)
-    res = s.exec(q.values(status=status, **values))
+    values: dict[str, object] = {"status": status}
+    for key, value in (("claimed_by", claimed_by), ("claimed_at", claimed_at), ("sent_at", sent_at)):
+        if value is not None:
+            values[key] = value
+    res = s.exec(q.values(**values))
     return int(res.rowcount or 0) == 1
+
+
+def nearer_reminder_due(
+    s: Session,
+    *,
+    group_id: int,
+    event_id: int,
+    occurrence_start: datetime,
+    offset_minutes: int,
+    event_version: int,
+    now: datetime,
+) -> bool:
+    """Whether a reminder of the same occurrence and version, nearer to its start, is due too (or was sent)."""
+    nearer = s.exec(
+        select(Reminder.id).where(
+            Reminder.group_id == group_id,
+            Reminder.event_id == event_id,
+            Reminder.occurrence_start == occurrence_start,
+            Reminder.offset_minutes < offset_minutes,
+            Reminder.fire_at <= now,
+            col(Reminder.status).in_(["pending", "claimed", "sent"]),
+            Reminder.event_version == event_version,
+        )
+    ).first()
+    return nearer is not None
 
 
 def get_reminder(s: Session, *, reminder_id: int) -> Reminder | None:
@@ -235,6 +363,31 @@ def get_reminder(s: Session, *, reminder_id: int) -> Reminder | None:
 
 def group_row(s: Session, *, group_id: int) -> Group | None:
     return s.get(Group, group_id)
+
+
+def set_group_reminder_offsets(s: Session, *, group_id: int, offsets: list[int]) -> Group | None:
+    """The group's default reminder offsets (minutes before the start), kept in its settings."""
+    group = s.get(Group, group_id)
+    if group is None:
+        return None
+    group.settings = {**group.settings, "reminder_offsets": offsets}  # reassign: JSON mutation isn't tracked
+    s.add(group)
+    s.flush()
+    return group
+
+
+def set_reminders_muted(s: Session, *, group_id: int, member_id: int, muted: bool | None) -> bool | None:
+    """Mute or unmute a member's reminders in the group (None: leave as is). Returns the state now; None when the
+    member is not in the group."""
+    membership = s.exec(
+        select(Membership).where(Membership.group_id == group_id, Membership.member_id == member_id)
+    ).first()
+    if membership is None:
+        return None
+    if muted is not None:
+        membership.reminders_muted = muted
+    s.add(membership)
+    return membership.reminders_muted
 
 
 # ---- pending confirmations ------------------------------------------------------------------------------------

@@ -52,7 +52,7 @@ def revoke_open_codes(s: Session, *, member_id: int, now: datetime) -> int:
 
 def claim_code(s: Session, *, code_id: int, now: datetime) -> bool:
     """Mark a code used exactly once: a conditional UPDATE, so two concurrent redeemers cannot both win."""
-    result = s.exec(  # type: ignore[call-overload]
+    result = s.exec(
         update(LinkCode)
         .where(col(LinkCode.id) == code_id, col(LinkCode.used_at).is_(None))
         .values(used_at=now)
@@ -61,7 +61,7 @@ def claim_code(s: Session, *, code_id: int, now: datetime) -> bool:
 
 
 def purge_expired_codes(s: Session, *, now: datetime) -> int:
-    result = s.exec(delete(LinkCode).where(col(LinkCode.expires_at) < now))  # type: ignore[call-overload]
+    result = s.exec(delete(LinkCode).where(col(LinkCode.expires_at) < now))
     return int(result.rowcount or 0)
 
 
@@ -97,7 +97,7 @@ def merge_members(s: Session, *, keep_id: int, absorb_id: int) -> dict[str, int]
         if n:
             moved[table.name] = moved.get(table.name, 0) + n
     _rewrite_member_lists(s, keep_id=keep_id, absorb_id=absorb_id)
-    s.exec(delete(LinkCode).where(col(LinkCode.member_id) == absorb_id))  # type: ignore[call-overload]
+    s.exec(delete(LinkCode).where(col(LinkCode.member_id) == absorb_id))
     keep = s.get(Member, keep_id)
     absorbed = s.get(Member, absorb_id)
     if keep is not None and absorbed is not None:

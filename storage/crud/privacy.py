@@ -7,17 +7,21 @@ belongs to the group. JSON `member_ids` lists (BuddyMatch) that name the member 
 tables that point at a deleted row are deleted as well, or get NULL where their reference is nullable (a reaction
 of someone else to a forgotten message keeps counting for the reactor but no longer points at the message).
 When the member belongs to no group any more, their Member row, platform accounts and link codes go as well.
+
+Also here: counting those rows (/privacy), the member's opt-out flag, and the stored /forget confirmation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import Column, ColumnElement, Table, and_, delete, false, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
+from sqlmodel import select as sm_select
 
-import storage.models  # noqa: F401  (registers every table)
+from storage.models import Membership, PendingAction
 
 MEMBER_TABLE = "member"
 MEMBERSHIP_TABLE = "membership"
@@ -167,3 +171,47 @@ def _forget_identity_if_unused(s: Session, *, member_id: int, done: dict[str, in
         return  # still referenced somewhere (e.g. an event in another group): keep the bare identity
     for name, n in local.items():
         done[name] = done.get(name, 0) + n
+
+
+# ---- opting out and the /forget confirmation ----------------------------------------------------------------
+def set_opted_out(s: Session, *, group_id: int, member_id: int, value: bool) -> bool:
+    """Set the member's opt-out flag in the group; returns whether it changed."""
+    m = s.exec(
+        sm_select(Membership).where(Membership.group_id == group_id, Membership.member_id == member_id)
+    ).first()
+    if m is None or m.opted_out == value:
+        return False
+    m.opted_out = value
+    s.add(m)
+    return True
+
+
+def add_pending_action(
+    s: Session, *, group_id: int, member_id: int, action: str, now: datetime, expires_at: datetime
+) -> PendingAction:
+    """Store a confirmation that waits for a button press (so a restart loses nothing)."""
+    row = PendingAction(
+        group_id=group_id, member_id=member_id, action=action, created_at=now, expires_at=expires_at
+    )
+    s.add(row)
+    s.flush()
+    return row
+
+
+def get_pending_action(s: Session, *, group_id: int, action_id: int, action: str) -> PendingAction | None:
+    """The group's pending confirmation of that kind, or None (another group's id finds nothing)."""
+    return s.exec(
+        sm_select(PendingAction).where(
+            PendingAction.id == action_id, PendingAction.group_id == group_id, PendingAction.action == action
+        )
+    ).first()
+
+
+def close_pending_action(s: Session, *, group_id: int, action_id: int, action: str, now: datetime) -> bool:
+    """Mark an open confirmation used; False when it is missing, of another group, or already used."""
+    row = get_pending_action(s, group_id=group_id, action_id=action_id, action=action)
+    if row is None or row.used_at is not None:
+        return False
+    row.used_at = now
+    s.add(row)
+    return True

@@ -1,7 +1,9 @@
 """Queries behind community signals: message and reaction rows as plain tuples, mentions, backfill, retention.
 
-Every function that reads member data names its group, except `unscored_messages` (the sentiment backfill,
-which only writes a score back to the same row) and `interaction_rows` with `group_id=None` (model training).
+Every function that reads member data names its group (keyword-only `group_id=`), except `unscored_messages` (the
+sentiment backfill, which only writes a score back to the same row); the queries behind `interaction_records`
+(`ratings`, `mentions`, `reactions_on_messages`, `rsvps_with_course`, `buddy_matches`) accept `group_id=None`
+for model training only.
 """
 
 from __future__ import annotations
@@ -158,17 +160,22 @@ def unscored_messages(s: Session, *, after_id: int, limit: int) -> list[tuple[in
     return [(g, i, t or "") for g, i, t in s.exec(q) if i is not None]
 
 
-def messages_by_id(s: Session, *, ids: list[int]) -> dict[int, Message]:
-    """Message rows by id (callers check the group of each)."""
+def messages_by_id(s: Session, *, group_id: int, ids: Collection[int]) -> dict[int, Message]:
+    """The group's Message rows among `ids`, by id (a message of another group, or deleted, is absent)."""
     if not ids:
         return {}
-    return {m.id: m for m in s.exec(select(Message).where(col(Message.id).in_(ids))) if m.id is not None}
+    q = select(Message).where(Message.group_id == group_id, col(Message.id).in_(list(ids)))
+    return {m.id: m for m in s.exec(q) if m.id is not None}
 
 
-def messages_with_mentions(s: Session, *, ids: list[int]) -> set[int]:
+def messages_with_mentions(s: Session, *, group_id: int, ids: Collection[int]) -> set[int]:
+    """Which of the group's messages `ids` already have CourseMention rows."""
     if not ids:
         return set()
-    return set(s.exec(select(CourseMention.message_id).where(col(CourseMention.message_id).in_(ids))))
+    q = select(CourseMention.message_id).where(
+        CourseMention.group_id == group_id, col(CourseMention.message_id).in_(list(ids))
+    )
+    return set(s.exec(q))
 
 
 def retention_by_group(s: Session) -> list[tuple[int, int]]:
@@ -181,12 +188,22 @@ def retention_by_group(s: Session) -> list[tuple[int, int]]:
     return out
 
 
+def set_retention_days(s: Session, *, group_id: int, days: int | None) -> None:
+    """Store the group's retention (`None`: keep text without a limit, the setting is removed)."""
+    group = s.get(Group, group_id)
+    if group is None:
+        raise LookupError(f"no group {group_id}")
+    settings = {k: v for k, v in group.settings.items() if k != "retention_days"}
+    group.settings = settings if days is None else {**settings, "retention_days": days}
+    s.add(group)
+
+
 def clear_text_before(s: Session, *, group_id: int, before: datetime | None) -> int:
     """Null the text of a group's messages sent before `before` (all with None); derived signals stay."""
     stmt = update(Message).where(col(Message.group_id) == group_id, col(Message.text).is_not(None))
     if before is not None:
         stmt = stmt.where(col(Message.sent_at) < before)
-    result = s.exec(stmt.values(text=None))  # type: ignore[call-overload]
+    result = s.exec(stmt.values(text=None))
     return int(result.rowcount or 0)
 
 

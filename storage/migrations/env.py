@@ -1,23 +1,38 @@
-"""Alembic environment: the engine comes from storage.db (no alembic.ini needed)."""
+"""Alembic environment: the engine comes from storage.db (no alembic.ini needed).
+
+`storage.db.upgrade(engine)` (and so `cohort db upgrade`) passes the engine in `config.attributes`. Run by hand
+(the `alembic` command with your own ini), the URL is the ini's `sqlalchemy.url` or $DATABASE_URL. Storage reads
+no application settings: it imports nothing of `bot/`.
+"""
 
 from __future__ import annotations
 
+import os
+
 from alembic import context
+from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables)
+from storage.db import make_engine
 
 target_metadata = SQLModel.metadata
 
 
-def run_migrations_online() -> None:
+def _engine() -> Engine:
     engine = context.config.attributes.get("engine")
-    if engine is None:
-        from bot.config import Settings
-        from storage.db import make_engine
+    if isinstance(engine, Engine):
+        return engine
+    url = context.config.get_main_option("sqlalchemy.url") or os.environ.get("DATABASE_URL")
+    if not url:
+        raise RuntimeError(
+            "no database to migrate: run `cohort db upgrade`, or set sqlalchemy.url / DATABASE_URL"
+        )
+    return make_engine(url)
 
-        engine = make_engine(Settings.from_env().database_url)
-    with engine.begin() as connection:
+
+def run_migrations_online() -> None:
+    with _engine().begin() as connection:
         context.configure(
             connection=connection,
             target_metadata=target_metadata,

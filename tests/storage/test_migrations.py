@@ -31,7 +31,9 @@ def test_upgrade_matches_models(kind: str, tmp_path, request: pytest.FixtureRequ
     db.upgrade(engine)  # idempotent
     assert db.current_revision(engine) is not None
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), SQLModel.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": False}), SQLModel.metadata
+        )
         assert diff == [], f"models and migrations differ: {diff}"
         tables = set(inspect(conn).get_table_names())
     assert set(SQLModel.metadata.tables) <= tables

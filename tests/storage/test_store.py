@@ -38,15 +38,17 @@ def test_message_ingestion_is_idempotent(engine: Engine) -> None:
     g, m = _group_member(engine, "-100", "7")
     for _ in range(3):
         with session_scope(engine) as s:
-            crud.store_message(s, group_id=g, member_id=m, platform_message_id="55", sent_at=NOW, text="hi",
-                               text_length=2)
+            crud.store_message(
+                s, group_id=g, member_id=m, platform_message_id="55", sent_at=NOW, text="hi", text_length=2
+            )
     with session_scope(engine) as s:
         assert crud.count_messages(s, group_id=g) == 1
     # The same platform id in another group is a different message.
     g2, _ = _group_member(engine, "-200", "7")
     with session_scope(engine) as s:
-        _, created = crud.store_message(s, group_id=g2, member_id=m, platform_message_id="55", sent_at=NOW,
-                                        text="hi", text_length=2)
+        _, created = crud.store_message(
+            s, group_id=g2, member_id=m, platform_message_id="55", sent_at=NOW, text="hi", text_length=2
+        )
         assert created
 
 
@@ -54,8 +56,9 @@ def test_datetimes_round_trip_as_utc(engine: Engine) -> None:
     g, m = _group_member(engine, "-100", "7")
     local = datetime(2026, 3, 29, 3, 30, tzinfo=timezone(timedelta(hours=2)))
     with session_scope(engine) as s:
-        crud.store_message(s, group_id=g, member_id=m, platform_message_id="1", sent_at=local, text="x",
-                           text_length=1)
+        crud.store_message(
+            s, group_id=g, member_id=m, platform_message_id="1", sent_at=local, text="x", text_length=1
+        )
     with session_scope(engine) as s:
         msg = crud.get_message(s, group_id=g, platform_message_id="1")
         assert msg is not None
@@ -66,8 +69,15 @@ def test_datetimes_round_trip_as_utc(engine: Engine) -> None:
 def test_naive_datetimes_are_rejected(engine: Engine) -> None:
     g, m = _group_member(engine, "-100", "7")
     with pytest.raises(Exception, match="naive datetime"), session_scope(engine) as s:
-        crud.store_message(s, group_id=g, member_id=m, platform_message_id="1", sent_at=datetime(2026, 1, 1),
-                           text="x", text_length=1)
+        crud.store_message(
+            s,
+            group_id=g,
+            member_id=m,
+            platform_message_id="1",
+            sent_at=datetime(2026, 1, 1),
+            text="x",
+            text_length=1,
+        )
 
 
 def test_ratings_upsert_and_group_scope(engine: Engine) -> None:
@@ -89,7 +99,9 @@ def test_ratings_upsert_and_group_scope(engine: Engine) -> None:
 
 def test_course_upsert_by_external_id(engine: Engine) -> None:
     with session_scope(engine) as s:
-        added, updated = course_crud.upsert_courses(s, courses=[Course(title="A", external_id="a", tags=["x"])])
+        added, updated = course_crud.upsert_courses(
+            s, courses=[Course(title="A", external_id="a", tags=["x"])]
+        )
         assert (added, updated) == (1, 0)
     with session_scope(engine) as s:
         added, updated = course_crud.upsert_courses(

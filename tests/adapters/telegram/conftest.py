@@ -33,10 +33,12 @@ def fast_pacer(**overrides: float) -> Pacer:
     return Pacer(**options)  # type: ignore[arg-type]
 
 
-async def start_adapter(app: CohortApp, server: FakeTelegram, *, pacer: Pacer | None = None,
-                        **settings_overrides: Any) -> TelegramAdapter:
-    settings = dataclasses.replace(app.settings, telegram_token=server.token,
-                                   telegram_api_base_url=server.base_url, **settings_overrides)
+async def start_adapter(
+    app: CohortApp, server: FakeTelegram, *, pacer: Pacer | None = None, **settings_overrides: Any
+) -> TelegramAdapter:
+    settings = dataclasses.replace(
+        app.settings, telegram_token=server.token, telegram_api_base_url=server.base_url, **settings_overrides
+    )
     adapter = TelegramAdapter(app, settings, poll_timeout=2.0, pacer=pacer or fast_pacer())
     app.add_adapter(adapter)
     await adapter.start()

@@ -24,10 +24,34 @@ from aiohttp import web
 
 BOT_ID = 777000111
 BOT_USERNAME = "cohort_test_bot"
-DEFAULT_ALLOWED = {"message", "edited_message", "channel_post", "edited_channel_post", "callback_query",
-                   "inline_query", "chosen_inline_result", "my_chat_member", "chat_join_request"}
-_HTML_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code", "pre", "a", "tg-spoiler",
-              "span", "blockquote"}
+DEFAULT_ALLOWED = {
+    "message",
+    "edited_message",
+    "channel_post",
+    "edited_channel_post",
+    "callback_query",
+    "inline_query",
+    "chosen_inline_result",
+    "my_chat_member",
+    "chat_join_request",
+}
+_HTML_TAGS = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "code",
+    "pre",
+    "a",
+    "tg-spoiler",
+    "span",
+    "blockquote",
+}
 
 
 @dataclass
@@ -45,7 +69,9 @@ class Failure:
     retry_after: int | None = None
 
 
-def user_json(user_id: int, first_name: str, *, username: str | None = None, is_bot: bool = False) -> dict[str, Any]:
+def user_json(
+    user_id: int, first_name: str, *, username: str | None = None, is_bot: bool = False
+) -> dict[str, Any]:
     out: dict[str, Any] = {"id": user_id, "is_bot": is_bot, "first_name": first_name}
     if username:
         out["username"] = username
@@ -69,12 +95,12 @@ class _HtmlCheck(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in _HTML_TAGS:
-            self.error = f"unsupported start tag \"{tag}\""
+            self.error = f'unsupported start tag "{tag}"'
         self.stack.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
         if not self.stack or self.stack.pop() != tag:
-            self.error = f"unexpected end tag \"{tag}\""
+            self.error = f'unexpected end tag "{tag}"'
 
     def handle_data(self, data: str) -> None:
         self.text.append(data)
@@ -86,7 +112,7 @@ def visible_text(markup: str) -> tuple[str, str | None]:
     p.feed(markup)
     p.close()
     if p.stack and p.error is None:
-        p.error = f"unclosed tag \"{p.stack[-1]}\""
+        p.error = f'unclosed tag "{p.stack[-1]}"'
     return "".join(p.text), p.error
 
 
@@ -139,8 +165,11 @@ class FakeTelegram:
 
     def delivered(self, method: str = "sendMessage", chat_id: int | None = None) -> list[Call]:
         """Calls of `method` that Telegram accepted (200), optionally to one chat."""
-        return [c for c in self.calls_to(method) if c.status == 200
-                and (chat_id is None or int(c.params["chat_id"]) == chat_id)]
+        return [
+            c
+            for c in self.calls_to(method)
+            if c.status == 200 and (chat_id is None or int(c.params["chat_id"]) == chat_id)
+        ]
 
     def sent_texts(self, chat_id: int | None = None) -> list[str]:
         """Texts of accepted sendMessage calls (HTML as sent)."""
@@ -158,8 +187,9 @@ class FakeTelegram:
             await asyncio.sleep(0.02)
 
     # ---- injection ----------------------------------------------------------------------------------------
-    def fail(self, method: str, status: int, description: str, *, retry_after: int | None = None,
-             times: int = 1) -> None:
+    def fail(
+        self, method: str, status: int, description: str, *, retry_after: int | None = None, times: int = 1
+    ) -> None:
         """The next `times` calls of `method` answer with this error."""
         self.failures.setdefault(method, []).extend([Failure(status, description, retry_after)] * times)
 
@@ -174,31 +204,71 @@ class FakeTelegram:
     def next_message_id(self, chat_id: int) -> int:
         return next(self._message_ids.setdefault(chat_id, itertools.count(1000)))
 
-    async def push_message(self, chat_id: int, user: dict[str, Any], text: str, *, message_id: int | None = None,
-                           edited: bool = False, **extra: Any) -> int:
+    async def push_message(
+        self,
+        chat_id: int,
+        user: dict[str, Any],
+        text: str,
+        *,
+        message_id: int | None = None,
+        edited: bool = False,
+        **extra: Any,
+    ) -> int:
         message_id = message_id or self.next_message_id(chat_id)
-        msg = {"message_id": message_id, "date": int(time.time()), "chat": chat_json(chat_id), "from": user,
-               "text": text, **extra}
+        msg = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": chat_json(chat_id),
+            "from": user,
+            "text": text,
+            **extra,
+        }
         if edited:
             msg["edit_date"] = int(time.time())
         await self.push({"edited_message" if edited else "message": msg})
         return message_id
 
-    async def push_reaction(self, chat_id: int, user: dict[str, Any], message_id: int, *, new: list[str],
-                            old: tuple[str, ...] | list[str] = ()) -> int:
-        return await self.push({"message_reaction": {
-            "chat": chat_json(chat_id), "message_id": message_id, "user": user, "date": int(time.time()),
-            "old_reaction": [{"type": "emoji", "emoji": e} for e in old],
-            "new_reaction": [{"type": "emoji", "emoji": e} for e in new],
-        }})
+    async def push_reaction(
+        self,
+        chat_id: int,
+        user: dict[str, Any],
+        message_id: int,
+        *,
+        new: list[str],
+        old: tuple[str, ...] | list[str] = (),
+    ) -> int:
+        return await self.push(
+            {
+                "message_reaction": {
+                    "chat": chat_json(chat_id),
+                    "message_id": message_id,
+                    "user": user,
+                    "date": int(time.time()),
+                    "old_reaction": [{"type": "emoji", "emoji": e} for e in old],
+                    "new_reaction": [{"type": "emoji", "emoji": e} for e in new],
+                }
+            }
+        )
 
     async def push_callback(self, chat_id: int, user: dict[str, Any], message_id: int, data: str) -> str:
         query_id = f"cq{next(self._update_ids)}"
-        await self.push({"callback_query": {
-            "id": query_id, "from": user, "chat_instance": "ci1", "data": data,
-            "message": {"message_id": message_id, "date": int(time.time()), "chat": chat_json(chat_id),
-                        "from": user_json(BOT_ID, "Cohort", username=BOT_USERNAME, is_bot=True), "text": "choose"},
-        }})
+        await self.push(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": user,
+                    "chat_instance": "ci1",
+                    "data": data,
+                    "message": {
+                        "message_id": message_id,
+                        "date": int(time.time()),
+                        "chat": chat_json(chat_id),
+                        "from": user_json(BOT_ID, "Cohort", username=BOT_USERNAME, is_bot=True),
+                        "text": "choose",
+                    },
+                }
+            }
+        )
         return query_id
 
     # ---- the API ------------------------------------------------------------------------------------------
@@ -228,8 +298,12 @@ class FakeTelegram:
         return web.json_response({"ok": True, "result": result})
 
     def _api_getMe(self, _p: dict[str, Any]) -> dict[str, Any]:
-        return {**user_json(BOT_ID, "Cohort", username=BOT_USERNAME, is_bot=True), "can_join_groups": True,
-                "can_read_all_group_messages": False, "supports_inline_queries": False}
+        return {
+            **user_json(BOT_ID, "Cohort", username=BOT_USERNAME, is_bot=True),
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
 
     async def _api_getUpdates(self, p: dict[str, Any]) -> list[dict[str, Any]]:
         offset = int(p.get("offset") or 0)
@@ -286,8 +360,12 @@ class FakeTelegram:
             return _error(403, "Forbidden: bot can't initiate conversation with a user")
         upload = p.get("document")
         name = upload.get("filename") if isinstance(upload, dict) else "file"
-        return self._message(chat_id, document={"file_id": "d1", "file_unique_id": "u2", "file_name": name},
-                             caption=p.get("caption"), p=p)
+        return self._message(
+            chat_id,
+            document={"file_id": "d1", "file_unique_id": "u2", "file_name": name},
+            caption=p.get("caption"),
+            p=p,
+        )
 
     def _api_editMessageText(self, p: dict[str, Any]) -> dict[str, Any]:
         out = self._message(int(p["chat_id"]), text=str(p.get("text", "")), p=p)
@@ -296,8 +374,12 @@ class FakeTelegram:
         return out
 
     def _message(self, chat_id: int, *, p: dict[str, Any], **content: Any) -> dict[str, Any]:
-        msg = {"message_id": self.next_message_id(chat_id), "date": int(time.time()), "chat": chat_json(chat_id),
-               "from": user_json(BOT_ID, "Cohort", username=BOT_USERNAME, is_bot=True)}
+        msg = {
+            "message_id": self.next_message_id(chat_id),
+            "date": int(time.time()),
+            "chat": chat_json(chat_id),
+            "from": user_json(BOT_ID, "Cohort", username=BOT_USERNAME, is_bot=True),
+        }
         msg.update({k: v for k, v in content.items() if v is not None})
         if p.get("reply_markup"):
             msg["reply_markup"] = p["reply_markup"]
@@ -324,9 +406,20 @@ class FakeTelegram:
         if self.owners.get(chat_id) == user_id:
             return {"status": "creator", "user": user, "is_anonymous": False}
         if user_id in self.admins.get(chat_id, set()):
-            rights = ["can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages",
-                      "can_manage_video_chats", "can_restrict_members", "can_promote_members", "can_change_info",
-                      "can_invite_users", "can_post_stories", "can_edit_stories", "can_delete_stories"]
+            rights = [
+                "can_be_edited",
+                "is_anonymous",
+                "can_manage_chat",
+                "can_delete_messages",
+                "can_manage_video_chats",
+                "can_restrict_members",
+                "can_promote_members",
+                "can_change_info",
+                "can_invite_users",
+                "can_post_stories",
+                "can_edit_stories",
+                "can_delete_stories",
+            ]
             return {"status": "administrator", "user": user, **{r: r == "can_manage_chat" for r in rights}}
         return {"status": "member", "user": user}
 
@@ -342,8 +435,22 @@ class FakeTelegram:
 
 
 # Form fields that PTB sends as JSON (nested objects, lists, numbers); everything else stays a string.
-_JSON_FIELDS = {"reply_markup", "allowed_updates", "commands", "scope", "reply_parameters", "link_preview_options",
-                "entities", "caption_entities", "chat_id", "user_id", "offset", "message_id", "timeout", "limit"}
+_JSON_FIELDS = {
+    "reply_markup",
+    "allowed_updates",
+    "commands",
+    "scope",
+    "reply_parameters",
+    "link_preview_options",
+    "entities",
+    "caption_entities",
+    "chat_id",
+    "user_id",
+    "offset",
+    "message_id",
+    "timeout",
+    "limit",
+}
 
 
 async def _read_params(request: web.Request) -> dict[str, Any]:
@@ -355,8 +462,11 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
     form = await request.post()
     for key, value in form.items():
         if isinstance(value, web.FileField):
-            out[key] = {"filename": value.filename, "size": len(value.file.read()),
-                        "content_type": value.content_type}
+            out[key] = {
+                "filename": value.filename,
+                "size": len(value.file.read()),
+                "content_type": value.content_type,
+            }
             continue
         text = str(value)
         try:

@@ -25,7 +25,9 @@ TG_GROUP = Chat(platform="telegram", chat_id=str(GROUP), kind="group", title="St
 
 def group_id(app: CohortApp, chat_id: int = GROUP) -> int | None:
     with db.session_scope(app.engine) as s:
-        g = s.exec(select(Group).where(Group.platform == "telegram", Group.platform_chat_id == str(chat_id))).first()
+        g = s.exec(
+            select(Group).where(Group.platform == "telegram", Group.platform_chat_id == str(chat_id))
+        ).first()
         return g.id if g else None
 
 
@@ -34,8 +36,9 @@ def stored_messages(app: CohortApp) -> list[MessageRow]:
         return list(s.exec(select(MessageRow).where(MessageRow.group_id == group_id(app))))
 
 
-async def test_group_message_delivered_twice_is_stored_once(backend: str, app: CohortApp, tg: TelegramAdapter,
-                                                            fake_tg: FakeTelegram) -> None:
+async def test_group_message_delivered_twice_is_stored_once(
+    backend: str, app: CohortApp, tg: TelegramAdapter, fake_tg: FakeTelegram
+) -> None:
     await fake_tg.push_message(GROUP, ALICE, "Anyone up for the SQL course?", message_id=501)
     await fake_tg.push_message(GROUP, ALICE, "Anyone up for the SQL course?", message_id=501)  # redelivery
     await fake_tg.push_message(GROUP, BOB, "me!", message_id=502)
@@ -46,8 +49,9 @@ async def test_group_message_delivered_twice_is_stored_once(backend: str, app: C
     assert fake_tg.sent_texts() == []  # ordinary messages get no answer
 
 
-async def test_courses_python_is_answered_in_html_as_a_reply(app: CohortApp, catalog: int, tg: TelegramAdapter,
-                                                             fake_tg: FakeTelegram) -> None:
+async def test_courses_python_is_answered_in_html_as_a_reply(
+    app: CohortApp, catalog: int, tg: TelegramAdapter, fake_tg: FakeTelegram
+) -> None:
     mid = await fake_tg.push_message(GROUP, ALICE, "/courses@cohort_test_bot python")
     [call] = await fake_tg.wait_for(lambda: fake_tg.delivered("sendMessage", GROUP))
     shown, err = visible_text(call.params["text"])
@@ -64,8 +68,9 @@ async def test_command_for_another_bot_is_ignored(tg: TelegramAdapter, fake_tg: 
     assert "Cohort" in text and "what I can do" not in text  # /start answered, /help@other not
 
 
-async def test_reaction_reaches_the_app_and_is_stored(backend: str, app: CohortApp, tg: TelegramAdapter,
-                                                      fake_tg: FakeTelegram) -> None:
+async def test_reaction_reaches_the_app_and_is_stored(
+    backend: str, app: CohortApp, tg: TelegramAdapter, fake_tg: FakeTelegram
+) -> None:
     seen: list[Reaction] = []
     original = app.handle
 
@@ -95,8 +100,9 @@ async def test_reaction_reaches_the_app_and_is_stored(backend: str, app: CohortA
     assert stored() == [(str(mid), "🔥")]
 
 
-async def test_button_press_is_handled_and_the_callback_answered(app: CohortApp, catalog: int, tg: TelegramAdapter,
-                                                                  fake_tg: FakeTelegram) -> None:
+async def test_button_press_is_handled_and_the_callback_answered(
+    app: CohortApp, catalog: int, tg: TelegramAdapter, fake_tg: FakeTelegram
+) -> None:
     await fake_tg.push_message(GROUP, ALICE, "/courses")
     [first] = await fake_tg.wait_for(lambda: fake_tg.delivered("sendMessage", GROUP))
     [[more]] = first.params["reply_markup"]["inline_keyboard"]
@@ -108,8 +114,9 @@ async def test_button_press_is_handled_and_the_callback_answered(app: CohortApp,
     assert [c.params["callback_query_id"] for c in fake_tg.delivered("answerCallbackQuery")] == [query_id]
 
 
-async def test_owner_command_refused_for_member_accepted_for_platform_admin(tg: TelegramAdapter,
-                                                                             fake_tg: FakeTelegram) -> None:
+async def test_owner_command_refused_for_member_accepted_for_platform_admin(
+    tg: TelegramAdapter, fake_tg: FakeTelegram
+) -> None:
     fake_tg.admins[GROUP] = {1001}  # Alice administers the group; Bob does not
     await fake_tg.push_message(GROUP, BOB, "/settings")
     await fake_tg.wait_for(lambda: fake_tg.sent_texts(GROUP))
@@ -138,7 +145,9 @@ async def test_admin_lookup_failure_fails_closed(tg: TelegramAdapter, fake_tg: F
     assert REFUSAL in fake_tg.sent_texts(GROUP)[0]
 
 
-async def test_429_is_waited_out_and_the_reply_arrives_once(tg: TelegramAdapter, fake_tg: FakeTelegram) -> None:
+async def test_429_is_waited_out_and_the_reply_arrives_once(
+    tg: TelegramAdapter, fake_tg: FakeTelegram
+) -> None:
     fake_tg.fail("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
     await fake_tg.push_message(GROUP, ALICE, "/help")
     await fake_tg.wait_for(lambda: fake_tg.sent_texts(GROUP), timeout=6)
@@ -156,8 +165,9 @@ async def test_server_errors_are_retried_with_backoff(tg: TelegramAdapter, fake_
     assert [c.status for c in fake_tg.calls_to("sendMessage")] == [500, 500, 200]
 
 
-async def test_long_reply_arrives_as_ordered_parts_under_the_limit(app: CohortApp, tg: TelegramAdapter,
-                                                                   fake_tg: FakeTelegram) -> None:
+async def test_long_reply_arrives_as_ordered_parts_under_the_limit(
+    app: CohortApp, tg: TelegramAdapter, fake_tg: FakeTelegram
+) -> None:
     lines = [f"line {i:03d} <{'x' * 50}> & more" for i in range(100)]  # ~6,500 characters, escaping grows it
     assert len("\n".join(lines)) >= 6000
 
@@ -171,14 +181,20 @@ async def test_long_reply_arrives_as_ordered_parts_under_the_limit(app: CohortAp
     parts = fake_tg.sent_texts(GROUP)
     assert len(parts) == 2
     assert all(len(p) <= 4096 for p in parts)
-    assert "\n".join(html.unescape(p) for p in parts) == "\n".join(lines)  # nothing lost, in order, cut at lines
+    assert "\n".join(html.unescape(p) for p in parts) == "\n".join(
+        lines
+    )  # nothing lost, in order, cut at lines
 
 
-async def test_burst_is_queued_by_the_group_pace_and_arrives_in_order(app: CohortApp,
-                                                                      fake_tg: FakeTelegram) -> None:
+async def test_burst_is_queued_by_the_group_pace_and_arrives_in_order(
+    app: CohortApp, fake_tg: FakeTelegram
+) -> None:
     from tests.adapters.telegram.conftest import fast_pacer, start_adapter
 
-    adapter = await start_adapter(app, fake_tg, pacer=fast_pacer(group_rate=3, group_period=1.0))
+    # The group pace alone (the chat's own pace of about one a second would hide it).
+    adapter = await start_adapter(
+        app, fake_tg, pacer=fast_pacer(group_rate=3, group_period=1.0, chat_rate=100)
+    )
     try:
         replies = [Reply(chat=TG_GROUP, text=f"reminder {i}") for i in range(8)]
         sent = await asyncio.gather(*(app.push(r) for r in replies))
@@ -192,8 +208,9 @@ async def test_burst_is_queued_by_the_group_pace_and_arrives_in_order(app: Cohor
     assert calls[-1].at - calls[0].at >= 1.3
 
 
-async def test_direct_message_falls_back_to_a_mention_in_the_group(app: CohortApp, tg: TelegramAdapter,
-                                                                   fake_tg: FakeTelegram) -> None:
+async def test_direct_message_falls_back_to_a_mention_in_the_group(
+    app: CohortApp, tg: TelegramAdapter, fake_tg: FakeTelegram
+) -> None:
     @app.dispatcher.command("whisper", help="answer privately")
     async def whisper(ctx: Context) -> Reply:
         return ctx.reply(T("Your code is ", bold("42")), direct=True)
@@ -210,16 +227,28 @@ async def test_direct_message_falls_back_to_a_mention_in_the_group(app: CohortAp
     assert dm.params["text"] == "Your code is <b>42</b>" and "reply_parameters" not in dm.params
 
 
-async def test_buttons_edits_and_attachments(app: CohortApp, tg: TelegramAdapter, fake_tg: FakeTelegram) -> None:
-    sent = await tg.send(Reply(chat=TG_GROUP, text="Join <the> session?",
-                               buttons=((Button("Yes", "rsvp:7:yes"), Button("No", "rsvp:7:no")),)))
+async def test_buttons_edits_and_attachments(
+    app: CohortApp, tg: TelegramAdapter, fake_tg: FakeTelegram
+) -> None:
+    sent = await tg.send(
+        Reply(
+            chat=TG_GROUP,
+            text="Join <the> session?",
+            buttons=((Button("Yes", "rsvp:7:yes"), Button("No", "rsvp:7:no")),),
+        )
+    )
     assert sent is not None
     [call] = fake_tg.delivered("sendMessage", GROUP)
     assert call.params["text"] == "Join &lt;the&gt; session?"
-    assert call.params["reply_markup"] == {"inline_keyboard": [
-        [{"text": "Yes", "callback_data": "rsvp:7:yes"}, {"text": "No", "callback_data": "rsvp:7:no"}]]}
+    assert call.params["reply_markup"] == {
+        "inline_keyboard": [
+            [{"text": "Yes", "callback_data": "rsvp:7:yes"}, {"text": "No", "callback_data": "rsvp:7:no"}]
+        ]
+    }
 
-    edited = await tg.send(Reply(chat=TG_GROUP, text=T("Join? ", bold("3 going")), edit_message_id=sent.message_id))
+    edited = await tg.send(
+        Reply(chat=TG_GROUP, text=T("Join? ", bold("3 going")), edit_message_id=sent.message_id)
+    )
     assert edited is not None and edited.message_id == sent.message_id
     [edit] = fake_tg.delivered("editMessageText")
     assert edit.params["message_id"] == int(sent.message_id) and edit.params["text"] == "Join? <b>3 going</b>"
@@ -227,7 +256,9 @@ async def test_buttons_edits_and_attachments(app: CohortApp, tg: TelegramAdapter
     png = Attachment("chart.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64, "image/png")
     await tg.send(Reply(chat=TG_GROUP, text="Activity this week", attachment=png))
     [photo] = fake_tg.delivered("sendPhoto")
-    assert photo.params["caption"] == "Activity this week" and photo.params["photo"]["filename"] == "chart.png"
+    assert (
+        photo.params["caption"] == "Activity this week" and photo.params["photo"]["filename"] == "chart.png"
+    )
 
     ics = Attachment("meetup.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar")
     await tg.send(Reply(chat=TG_GROUP, text="", attachment=ics))
@@ -235,8 +266,9 @@ async def test_buttons_edits_and_attachments(app: CohortApp, tg: TelegramAdapter
     assert doc.params["document"]["filename"] == "meetup.ics" and "caption" not in doc.params
 
 
-async def test_command_menu_is_registered_with_owner_commands_for_admins(tg: TelegramAdapter,
-                                                                          fake_tg: FakeTelegram) -> None:
+async def test_command_menu_is_registered_with_owner_commands_for_admins(
+    tg: TelegramAdapter, fake_tg: FakeTelegram
+) -> None:
     calls = fake_tg.delivered("setMyCommands")
     by_scope = {c.params["scope"]["type"]: {cmd["command"] for cmd in c.params["commands"]} for c in calls}
     assert {"help", "courses", "course", "rate"} <= by_scope["default"]
@@ -244,15 +276,20 @@ async def test_command_menu_is_registered_with_owner_commands_for_admins(tg: Tel
     assert {"help", "settings"} <= by_scope["all_chat_administrators"]
 
 
-async def test_members_joining_and_leaving(app: CohortApp, tg: TelegramAdapter, fake_tg: FakeTelegram) -> None:
+async def test_members_joining_and_leaving(
+    app: CohortApp, tg: TelegramAdapter, fake_tg: FakeTelegram
+) -> None:
     chen = {"id": 1003, "is_bot": False, "first_name": "Chen"}
     await fake_tg.push_message(GROUP, ALICE, "", new_chat_members=[chen])
     await fake_tg.push_message(GROUP, chen, "", left_chat_member=chen)
 
     def left_at() -> object:
         with db.session_scope(app.engine) as s:
-            acc = s.exec(select(PlatformAccount).where(PlatformAccount.platform == "telegram",
-                                                       PlatformAccount.platform_user_id == "1003")).first()
+            acc = s.exec(
+                select(PlatformAccount).where(
+                    PlatformAccount.platform == "telegram", PlatformAccount.platform_user_id == "1003"
+                )
+            ).first()
             if acc is None:
                 return None
             ms = s.exec(select(Membership).where(Membership.member_id == acc.member_id)).first()
@@ -262,8 +299,9 @@ async def test_members_joining_and_leaving(app: CohortApp, tg: TelegramAdapter, 
     assert stored_messages(app) == []  # service messages are not chat messages
 
 
-async def test_course_commands_answer_as_on_the_console(app: CohortApp, catalog: int, tg: TelegramAdapter,
-                                                        fake_tg: FakeTelegram) -> None:
+async def test_course_commands_answer_as_on_the_console(
+    app: CohortApp, catalog: int, tg: TelegramAdapter, fake_tg: FakeTelegram
+) -> None:
     """The done-when of the issue: /help, /courses, /course, /rate give the same answers as the console."""
     from bot.testing import TestBot
 
@@ -275,13 +313,16 @@ async def test_course_commands_answer_as_on_the_console(app: CohortApp, catalog:
         expected.append(reply.rich.to_html())
     for text in commands:
         await fake_tg.push_message(GROUP, ALICE, text)
-    got = await fake_tg.wait_for(lambda: len(fake_tg.sent_texts(GROUP)) == len(commands) and fake_tg.sent_texts(GROUP))
+    got = await fake_tg.wait_for(
+        lambda: len(fake_tg.sent_texts(GROUP)) == len(commands) and fake_tg.sent_texts(GROUP)
+    )
     assert got == expected
     assert "5/5" in got[3] and "4/5" in got[4]
 
 
-async def test_edited_message_updates_the_stored_text(app: CohortApp, tg: TelegramAdapter,
-                                                      fake_tg: FakeTelegram) -> None:
+async def test_edited_message_updates_the_stored_text(
+    app: CohortApp, tg: TelegramAdapter, fake_tg: FakeTelegram
+) -> None:
     mid = await fake_tg.push_message(GROUP, ALICE, "I loved the SQL cuorse")
     await fake_tg.wait_for(lambda: stored_messages(app))
     await fake_tg.push_message(GROUP, ALICE, "I loved the SQL course", message_id=mid, edited=True)

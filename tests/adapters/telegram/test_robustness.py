@@ -14,8 +14,9 @@ from tests.adapters.telegram.fake_server import FakeTelegram
 OTHER_GROUP = -1009999999999
 
 
-async def test_a_slow_group_does_not_hold_up_another_but_keeps_its_own_order(app: CohortApp, tg: TelegramAdapter,
-                                                                              fake_tg: FakeTelegram) -> None:
+async def test_a_slow_group_does_not_hold_up_another_but_keeps_its_own_order(
+    app: CohortApp, tg: TelegramAdapter, fake_tg: FakeTelegram
+) -> None:
     release = asyncio.Event()
 
     @app.dispatcher.command("slow", help="waits")
@@ -33,8 +34,9 @@ async def test_a_slow_group_does_not_hold_up_another_but_keeps_its_own_order(app
     assert texts[0] == "slow done" and "Cohort" in texts[1]
 
 
-async def test_a_reply_that_keeps_failing_is_dropped_and_the_bot_goes_on(tg: TelegramAdapter,
-                                                                        fake_tg: FakeTelegram) -> None:
+async def test_a_reply_that_keeps_failing_is_dropped_and_the_bot_goes_on(
+    tg: TelegramAdapter, fake_tg: FakeTelegram
+) -> None:
     fake_tg.fail("sendMessage", 502, "Bad Gateway", times=5)  # every attempt of the first reply
     await fake_tg.push_message(GROUP, ALICE, "/help")
     await fake_tg.wait_for(lambda: len(fake_tg.calls_to("sendMessage")) == 5)

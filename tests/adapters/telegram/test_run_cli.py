@@ -19,16 +19,26 @@ TOKEN_VARS = ("TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN", "TELEGRAM_WEBHOOK_URL",
 
 def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in TOKEN_VARS}
-    env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'cohort.db'}", COHORT_DATA_DIR=str(tmp_path),
-               COHORT_LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))
+    env.update(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'cohort.db'}",
+        COHORT_DATA_DIR=str(tmp_path),
+        COHORT_LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+    )
     env.update(extra)
     return env
 
 
 async def start(env: dict[str, str]) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run", cwd=ROOT, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "cohort.cli",
+        "run",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
 
 
@@ -49,10 +59,15 @@ async def test_run_with_an_unreachable_server_fails_clearly(tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-async def test_run_answers_help_and_exits_0_on_signal(tmp_path: Path, fake_tg: FakeTelegram,
-                                                      sig: signal.Signals) -> None:
-    env = clean_env(tmp_path, TELEGRAM_BOT_TOKEN=fake_tg.token, TELEGRAM_API_BASE_URL=fake_tg.base_url,
-                    COHORT_LOG_LEVEL="DEBUG")
+async def test_run_answers_help_and_exits_0_on_signal(
+    tmp_path: Path, fake_tg: FakeTelegram, sig: signal.Signals
+) -> None:
+    env = clean_env(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN=fake_tg.token,
+        TELEGRAM_API_BASE_URL=fake_tg.base_url,
+        COHORT_LOG_LEVEL="DEBUG",
+    )
     proc = await start(env)
     try:
         await fake_tg.wait_for(lambda: fake_tg.calls_to("getUpdates"), timeout=60)

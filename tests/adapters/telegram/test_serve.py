@@ -1,4 +1,4 @@
-"""`bot.run_cli.serve` in-process: both platforms in one process, started beside each other and stopped cleanly.
+"""`cohort.run.serve` in-process: both platforms in one process, started beside each other and stopped cleanly.
 
 The Discord side is replaced by a recording stand-in here (its own tests drive the real one); the Telegram side is
 the real adapter against the fake Bot API.
@@ -14,7 +14,7 @@ import pytest
 
 import adapters.discord.adapter as discord_adapter
 from bot.config import Settings
-from bot.run_cli import serve
+from cohort.run import serve
 from tests.adapters.telegram.conftest import ALICE, GROUP
 from tests.adapters.telegram.fake_server import FakeTelegram
 
@@ -41,13 +41,18 @@ class RecordingDiscord:
         return False
 
 
-async def test_both_tokens_run_both_adapters_in_one_process(tmp_path: Path, fake_tg: FakeTelegram,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_both_tokens_run_both_adapters_in_one_process(
+    tmp_path: Path, fake_tg: FakeTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(discord_adapter, "DiscordAdapter", RecordingDiscord)
     RecordingDiscord.log = []
-    settings = Settings.from_env(database_url=f"sqlite:///{tmp_path / 'c.db'}", data_dir=tmp_path,
-                                 telegram_token=fake_tg.token, telegram_api_base_url=fake_tg.base_url,
-                                 discord_token="discord-secret")
+    settings = Settings.from_env(
+        database_url=f"sqlite:///{tmp_path / 'c.db'}",
+        data_dir=tmp_path,
+        telegram_token=fake_tg.token,
+        telegram_api_base_url=fake_tg.base_url,
+        discord_token="discord-secret",
+    )
     stop = asyncio.Event()
     task = asyncio.create_task(serve(settings, stop=stop))
     await fake_tg.wait_for(lambda: fake_tg.calls_to("getUpdates"), timeout=30)

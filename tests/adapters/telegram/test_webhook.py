@@ -23,15 +23,31 @@ def free_port() -> int:
 
 
 def update(update_id: int, text: str) -> dict[str, object]:
-    return {"update_id": update_id, "message": {"message_id": 70 + update_id, "date": int(time.time()),
-                                                "chat": chat_json(GROUP), "from": ALICE, "text": text}}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": 70 + update_id,
+            "date": int(time.time()),
+            "chat": chat_json(GROUP),
+            "from": ALICE,
+            "text": text,
+        },
+    }
 
 
-async def test_webhook_refuses_without_the_secret_and_accepts_with_it(app: CohortApp, fake_tg: FakeTelegram) -> None:
+async def test_webhook_refuses_without_the_secret_and_accepts_with_it(
+    app: CohortApp, fake_tg: FakeTelegram
+) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}/tg-hook"
-    adapter = await start_adapter(app, fake_tg, telegram_webhook_url=url, telegram_webhook_secret=SECRET,
-                                  telegram_webhook_listen="127.0.0.1", telegram_webhook_port=port)
+    adapter = await start_adapter(
+        app,
+        fake_tg,
+        telegram_webhook_url=url,
+        telegram_webhook_secret=SECRET,
+        telegram_webhook_listen="127.0.0.1",
+        telegram_webhook_port=port,
+    )
     try:
         [hook] = fake_tg.delivered("setWebhook")
         assert hook.params["url"] == url and hook.params["secret_token"] == SECRET

@@ -1,0 +1,1 @@
+"""Rendering of what community services return (plain data) into chat replies: one module per feature."""
