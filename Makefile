@@ -36,7 +36,7 @@ lint: $(STAMP)
 	$(PY) scripts/check_imports.py
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy common bot adapters community storage recommender
+	$(VENV)/bin/mypy common cohort bot adapters community storage recommender
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

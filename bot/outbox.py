@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from bot.adapter import Adapter
 from bot.types import Reply, SentMessage
@@ -13,6 +14,8 @@ log = logging.getLogger(__name__)
 class Outbox:
     def __init__(self) -> None:
         self.adapters: dict[str, Adapter] = {}
+        # Set by the app: binds personal buttons to the member a push goes to (see bot/buttons.py).
+        self.prepare: Callable[[Reply], Reply] | None = None
 
     def add(self, adapter: Adapter) -> None:
         self.adapters[adapter.platform] = adapter
@@ -23,4 +26,4 @@ class Outbox:
         if adapter is None:
             log.warning("no adapter for platform %s; push dropped", reply.chat.platform)
             return None
-        return await adapter.send(reply)
+        return await adapter.send(self.prepare(reply) if self.prepare is not None else reply)

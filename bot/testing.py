@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import itertools
 from datetime import datetime
+from typing import Literal
 
 from bot.app import CohortApp
+from bot.buttons import is_bound
 from bot.types import ButtonPress, Chat, ChatUser, Message, Reaction, Reply, SentMessage
 
 _ids = itertools.count(1)
@@ -81,7 +83,23 @@ class TestBot:
         await self.app.handle(msg, self.adapter)
         return self.adapter.sent[before:]
 
-    async def press(self, who: str, payload: str, message_id: str | None = None) -> list[Reply]:
+    async def press(
+        self,
+        who: str,
+        payload: str,
+        message_id: str | None = None,
+        *,
+        shown_to: str | None = None,
+        raw: bool = False,
+    ) -> list[Reply]:
+        """`who` presses a button carrying `payload`.
+
+        A payload taken from a reply is pressed as it was sent (bound to its reader if it is personal). A payload
+        a test spells out ("rec:n:3") is the button as the bot would have shown it to `shown_to` (default: `who`
+        themselves); `raw=True` presses it exactly as given, like a forged or stale one.
+        """
+        if not raw:
+            payload = self.shown(payload, shown_to or who)
         before = len(self.adapter.sent)
         await self.app.handle(
             ButtonPress(
@@ -95,7 +113,20 @@ class TestBot:
         )
         return self.adapter.sent[before:]
 
-    async def react(self, who: str, message_id: str, emoji: str, action: str = "add") -> None:
+    def shown(self, payload: str, reader: str) -> str:
+        """A spelled-out payload as the bot binds it when it shows the button to `reader` (open ones unchanged)."""
+        d = self.app.dispatcher
+        spec = d.button_spec(payload)
+        if spec is None or spec.audience != "reader" or is_bound(payload):
+            return payload
+        try:
+            return d.button_key.bind(payload, self.user(reader))
+        except ValueError:  # too long to carry a tag: the bot could never have shown it
+            return payload
+
+    async def react(
+        self, who: str, message_id: str, emoji: str, action: Literal["add", "remove"] = "add"
+    ) -> None:
         await self.app.handle(
             Reaction(
                 chat=self.chat,
@@ -106,7 +137,7 @@ class TestBot:
                 at=self.app.clock.now(),
             ),
             self.adapter,
-        )  # type: ignore[arg-type]
+        )
 
     async def text(self, who: str, text: str) -> str:
         """The plain text of all replies to one message, joined."""

@@ -67,6 +67,7 @@ def build_services(settings: Settings, *, engine: Engine, clock: Clock) -> Servi
         encoder=settings.embedding_model,
         device=settings.device,
         clock=clock,
+        keep_versions=settings.model_versions_kept,
     )
     scorer = MessageScorer(store, analyzer=settings.sentiment_backend, clock=clock)
 
@@ -108,6 +109,8 @@ def scheduled_jobs(sv: Services) -> list[ScheduledJob]:
 
     async def refresh_model() -> None:
         await sv.store.call(sv.recommender.refresh)
+        # No usable model yet (a fresh store with ratings): train one in the background now, not at night.
+        await sv.store.call(sv.recommender.train_on_first_need)
 
     async def nightly_retrain() -> None:
         outcome = await sv.store.call(sv.recommender.train)

@@ -79,17 +79,10 @@ def cmd_courses_import(args: argparse.Namespace) -> int:
 
 def _seed_if_empty(app: object, chat_id: str) -> bool:
     from bot.app import CohortApp
-    from community.demo import load_sample_catalog, seed_community
-    from storage import db
-    from storage.crud import courses as crud
+    from community.demo import seed_if_empty
 
     assert isinstance(app, CohortApp)
-    with db.session_scope(app.engine) as s:
-        if crud.count_courses(s) > 0:
-            return False
-        load_sample_catalog(s)
-        seed_community(s, platform="console", chat_id=chat_id, now=app.clock.now())
-    return True
+    return seed_if_empty(app.engine, platform="console", chat_id=chat_id, now=app.clock.now())
 
 
 async def _chat(args: argparse.Namespace, *, seed: bool, banner: str | None, train: bool = False) -> int:

@@ -1,4 +1,7 @@
-"""`cohort train`: train the course recommender from the store; a running bot picks the new model up itself."""
+"""`cohort train`: train the course recommender from the store; a running bot picks the new model up itself.
+
+Keeps the newest `COHORT_MODEL_VERSIONS_KEPT` versions (default 3); after a /forget the training runs even when
+the data looks unchanged and deletes every older version."""
 
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
         encoder=settings.embedding_model,
         device=args.device or settings.device,
         clock=SystemClock(),
+        keep_versions=settings.model_versions_kept,
     )
     outcome = svc.train(
         group_id=args.group, force=args.force, progress=sys.stderr.isatty(), epochs=args.epochs

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 
-# 64-bit signed integer columns (PostgreSQL BIGINT); ids and counts stay far below.
-DB_INT_MAX = 2**63 - 1
+# Row ids are 32-bit INTEGER columns on PostgreSQL: a larger number in a lookup is an error there, not "not found".
+DB_INT_MAX = 2**31 - 1
 _ASCII_INT = re.compile(r"[+]?[0-9]+")
-MAX_DIGITS = len(str(DB_INT_MAX))
+MAX_DIGITS = 19  # longer than any number a member or a payload may mean; stops int() on megabyte inputs
 
 
 class NumberError(ValueError):

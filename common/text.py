@@ -23,3 +23,16 @@ def clip(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[: max(0, limit - 1)] + "…"
+
+
+def clip_words(text: str, limit: int) -> str:
+    """`text` within `limit` characters, cut at a word boundary and marked with … (mid-word only when the last
+    word would take more than half of `limit`, or in scripts written without spaces)."""
+    if len(text) <= limit:
+        return text
+    head = text[: max(0, limit - 1)]
+    if not text[len(head)].isspace():
+        space = max(head.rfind(" "), head.rfind("\n"), head.rfind("\t"))
+        if space >= limit // 2:
+            head = head[:space]
+    return head.rstrip() + "…"

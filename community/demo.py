@@ -5,10 +5,12 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from community.courses.catalog import SAMPLE_CATALOG, read_catalog
 from community.signals.sentiment import emoji_sentiment, get_analyzer
+from storage import db
 from storage.crud import core as crud
 from storage.crud import courses as course_crud
 
@@ -164,6 +166,19 @@ CHATTER: dict[str, list[str]] = {
         "项目管理课讲得很清楚",
     ],
 }
+
+
+def seed_if_empty(engine: Engine, *, platform: str, chat_id: str, now: datetime) -> bool:
+    """Load the sample catalogue and community into a store without courses; False when it has some already.
+
+    Under the store-wide seed lock: processes starting at once on a fresh store seed it once (the others wait,
+    then find the courses)."""
+    with db.locked_session(engine, db.SEED_LOCK) as s:
+        if course_crud.count_courses(s) > 0:
+            return False
+        load_sample_catalog(s)
+        seed_community(s, platform=platform, chat_id=chat_id, now=now)
+    return True
 
 
 def load_sample_catalog(s: Session) -> int:

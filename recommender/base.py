@@ -8,8 +8,11 @@ loads on a CPU-only machine. Each file carries ``FORMAT_VERSION``; any other ver
 
 from __future__ import annotations
 
+import copy
+import os
+import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, Self
@@ -259,6 +262,37 @@ class Recommender(ABC):
                     mask[self._fd.user_index[c]] = True
         return self._similar(self._user_vectors(), self._user(member_id), self._fd.user_ids, n, mask)
 
+    # ----- forgetting members -----
+    def without_users(self, user_ids: Iterable[Hashable]) -> Self:
+        """A copy that no longer holds these members: their id, interaction rows and every per-member array
+        (vectors, text embeddings, features) are gone; item-side state and weights are shared with ``self``.
+
+        Weights learnt from the members' data stay until the next fit. Unknown ids are ignored; with none
+        known, ``self`` is returned unchanged."""
+        fd = self._fd
+        drop = {fd.user_index[u] for u in user_ids if u in fd.user_index}
+        if not drop:
+            return self
+        keep = np.array([i for i in range(len(fd.user_ids)) if i not in drop], dtype=np.int64)
+        clone = copy.copy(self)
+        clone.fitted = FittedData(
+            tuple(fd.user_ids[int(i)] for i in keep),
+            fd.item_ids,
+            fd.positives[keep],
+            fd.seen[keep],
+            fd.fingerprint,
+        )
+        clone.metrics = dict(self.metrics)
+        clone._keep_user_rows(keep, len(fd.user_ids))
+        return clone
+
+    def _keep_user_rows(self, keep: np.ndarray, n_users: int) -> None:
+        """Keep only rows ``keep`` ``[n_kept]`` of every per-member array (of ``n_users`` rows) this model holds.
+
+        Called on a shallow copy: assign new arrays, never change the shared ones in place. The base keeps no
+        per-member arrays besides ``fitted`` (done by :meth:`without_users`)."""
+        return None
+
     # ----- persistence -----
     @abstractmethod
     def _config(self) -> dict[str, Any]: ...
@@ -274,7 +308,7 @@ class Recommender(ABC):
         return cls(**config)
 
     def save(self, path: str | Path) -> None:
-        """Write state dict + id maps + config + metrics + data fingerprint + format version."""
+        """Write state dict + id maps + config + metrics + data fingerprint + format version (atomically)."""
         fd = self._fd
         state = {k: v.detach().cpu() for k, v in self._state().items()}
         state.update(csr_to_state("_positives", fd.positives))
@@ -289,8 +323,15 @@ class Recommender(ABC):
             "metrics": self.metrics,
             "state": state,
         }
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        torch.save(payload, str(path))
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Written beside the target and renamed over it: a reader never sees half a file.
+        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmp")
+        try:
+            torch.save(payload, str(tmp))
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
 
     @classmethod
     def load(cls, path: str | Path, *, device: str = "cpu") -> Self:

@@ -215,6 +215,9 @@ class _ImplicitMF(Recommender):
     def _user_vectors(self) -> np.ndarray:
         return self.user_factors
 
+    def _keep_user_rows(self, keep: np.ndarray, n_users: int) -> None:
+        self.user_factors = self.user_factors[keep]
+
     def _state(self) -> dict[str, torch.Tensor]:
         return {"user_factors": _t(self.user_factors), "item_factors": _t(self.item_factors)}
 

@@ -489,6 +489,14 @@ class HybridRecommender(Recommender):
                 return Explanation("text", course_id, None, sim, "close to what you discuss")
         return Explanation("popular", course_id, None, 0.0, "popular with members")
 
+    def _keep_user_rows(self, keep: np.ndarray, n_users: int) -> None:
+        self.user_matrix = self.user_matrix[keep]
+        if self.user_text.shape[0] == n_users:
+            self.user_text = self.user_text[keep]
+        if self.user_feats is not None:
+            self.user_feats = self.user_feats[keep]
+        self.inputs = self.inputs[keep]
+
     # ----- persistence -----
     def _config(self) -> dict[str, Any]:
         return self.config.to_dict()

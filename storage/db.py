@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -11,7 +12,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
@@ -54,6 +55,39 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+# Store-wide locks, taken by processes that may start at the same time on a fresh store.
+MIGRATE_LOCK = "cohort:migrate"
+SEED_LOCK = "cohort:seed"
+
+
+def _lock_key(name: str) -> int:
+    """A stable signed 64-bit key for `name` (PostgreSQL advisory locks are keyed by a bigint)."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def lock_store(conn: Connection, name: str) -> None:
+    """Hold the store-wide lock `name` until `conn`'s transaction ends: other processes taking it wait.
+
+    PostgreSQL: a transaction-level advisory lock (`pg_advisory_xact_lock`), released at commit or rollback.
+    SQLite: `BEGIN IMMEDIATE`, the database's write lock (one lock for every name), so it must be the first
+    statement of the transaction; a waiting process retries for the connection's busy timeout (30 s)."""
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(name)})
+    elif dialect == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:  # pragma: no cover - Cohort runs on SQLite and PostgreSQL
+        raise NotImplementedError(f"no store lock for {dialect}")
+
+
+@contextmanager
+def locked_session(engine: Engine, name: str) -> Iterator[Session]:
+    """`session_scope` holding the store-wide lock `name` for the whole transaction (seeding a fresh store)."""
+    with session_scope(engine) as s:
+        lock_store(s.connection(), name)
+        yield s
+
+
 def alembic_config(engine: Engine) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -62,7 +96,8 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision` (idempotent)."""
+    """Bring the schema to `revision` (idempotent). Runs in one transaction under `MIGRATE_LOCK`
+    (storage/migrations/env.py), so processes starting at once on a fresh store migrate it one after the other."""
     command.upgrade(alembic_config(engine), revision)
 
 

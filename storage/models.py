@@ -280,6 +280,15 @@ class ModelVersion(SQLModel, table=True):
     created_at: datetime = Field(default_factory=_now, sa_column=Column(UTCDateTime(), nullable=False))
 
 
+class ModelRetrainRequest(SQLModel, table=True):
+    """A retrain the saved models owe the store (a member used /forget): the next training runs whatever the
+    data fingerprint says, then deletes the older versions. Deliberately names no member and no group."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    reason: str = Field(default="forget", max_length=32)
+    created_at: datetime = Field(default_factory=_now, sa_column=Column(UTCDateTime(), nullable=False))
+
+
 class CourseMention(SQLModel, table=True):
     """A course named in a stored message (signals): who, which message, and the message's sentiment."""
 

@@ -4,7 +4,9 @@ Inbound: gateway dispatches arrive through discord.py's `on_socket_raw_receive` 
 `enable_debug_events`) and are translated by the pure functions in `translate.py`, so what the bot sees is exactly
 what Discord documents. Interactions (slash commands, button presses) are answered through discord.py's
 `Interaction` objects: a slash command's first reply is the interaction response (deferred after `defer_after`
-seconds so Discord's 3-second deadline is never missed), further replies are follow-ups.
+seconds so Discord's 3-second deadline is never missed), further replies are follow-ups. A private answer to whoever
+pressed a button (a refusal of someone else's personal button, a confirmation) is an ephemeral follow-up: only
+they see it.
 
 Outbound: replies are split at 2000 characters on line boundaries, rendered with `RichText.to_markdown` (which
 escapes markdown and neutralises mentions), and sent with `allowed_mentions` that allow at most the one user
@@ -21,6 +23,7 @@ import logging
 import time
 import warnings
 from collections import OrderedDict
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +46,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MESSAGE_LIMIT = 2000
+# The button press being handled: (its interaction, the presser's user id).
+_pressing: ContextVar[tuple[discord.Interaction, str] | None] = ContextVar("discord_pressing", default=None)
 MAX_BUTTON_ROWS = 5
 MAX_BUTTONS_PER_ROW = 5
 
@@ -275,7 +280,11 @@ class DiscordAdapter:
             # Acknowledge at once (no visible change); the handler's replies go to the channel.
             with contextlib.suppress(discord.HTTPException):
                 await interaction.response.defer()
-            await self.app.handle(event, self)
+            token = _pressing.set((interaction, user.user_id))
+            try:
+                await self.app.handle(event, self)
+            finally:
+                _pressing.reset(token)
             return
         pending = _PendingInteraction(interaction=interaction, user_id=user.user_id)
         self._pending[event.id] = pending
@@ -361,6 +370,11 @@ class DiscordAdapter:
         if pending is not None and (direct is None or direct.user_id == pending.user_id):
             # A private answer to the invoker of a slash command is an ephemeral response: only they see it.
             sent = await self._send_interaction(pending, reply, ephemeral=direct is not None)
+            if sent is not None:
+                return sent
+        pressing = _pressing.get()
+        if direct is not None and pressing is not None and pressing[1] == direct.user_id:
+            sent = await self._send_ephemeral(pressing[0], reply)
             if sent is not None:
                 return sent
         if direct is not None and direct.user_id.isdigit():
@@ -458,6 +472,24 @@ class DiscordAdapter:
                         self._remember(message_id, interaction.channel_id)
                 pending.answered = True
         return SentMessage(chat=reply.chat, message_id=message_id, direct=ephemeral)
+
+    async def _send_ephemeral(self, interaction: discord.Interaction, reply: Reply) -> SentMessage | None:
+        """A private answer to a button's presser as ephemeral follow-ups; None (then a DM) if Discord refuses."""
+        message_id: str | None = None
+        parts = self._parts(reply)
+        try:
+            for i, content in enumerate(parts):
+                kwargs = self._extras(reply, last=i == len(parts) - 1)
+                sent = await interaction.followup.send(
+                    content, ephemeral=True, allowed_mentions=self._allowed(None), wait=True, **kwargs
+                )
+                message_id = str(sent.id)
+        except discord.HTTPException as e:
+            if message_id is None:  # nothing shown yet: the caller sends it as a DM instead
+                log.info("ephemeral answer to a button press refused (%s); sending it directly", e)
+                return None
+            log.warning("ephemeral answer to a button press cut short: %s", e)
+        return SentMessage(chat=reply.chat, message_id=message_id or str(interaction.id), direct=True)
 
     async def _edit(self, reply: Reply) -> SentMessage | None:
         client = self._require_client()

@@ -19,14 +19,14 @@ from bot.render import buddies as render
 from bot.text import RichText, T, bold, code
 from bot.types import Reply
 from common.errors import UsageError, UserError
-from common.text import clip
+from common.numbers import NumberError, parse_int, shown
 from community.buddies import profiles
 from community.buddies.checkins import answer_checkin
 from community.buddies.plans import CADENCES, DAYS, RoundPlan, all_plans, set_plan
 from community.buddies.profiles import MAX_PAUSE_WEEKS
 from community.buddies.service import RoundReport
 from community.buddies.status import buddy_status
-from community.members.timezones import local_time, resolve_timezone
+from community.members.timezones import local_time, resolve_timezone, zone_label
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ANSWER_CODES = {"m": "met", "n": "not_met", "s": "skip"}
+ROW_ID_MAX = 2**31 - 1  # ids are INTEGER columns: PostgreSQL refuses a larger one in a lookup
 USAGE = "/buddy join [topics] | leave | pause [weeks] | status | me | round | rounds weekly mon 10:00|off"
 
 
@@ -92,29 +93,29 @@ def parse_plan(args: list[str], tz: str) -> RoundPlan | None:
     if cadence == "off":
         return None
     if cadence not in CADENCES:
-        raise UsageError(f"{clip(args[0], 20)!r} is not weekly, biweekly or off.")
+        raise UsageError(f"{shown(args[0])} is not weekly, biweekly or off.")
     day = args[1].lower()[:3] if len(args) > 1 else "mon"
     if day not in DAYS:
-        raise UsageError(f"{clip(args[1], 20)!r} is not a weekday (mon … sun).")
+        raise UsageError(f"{shown(args[1])} is not a weekday (mon … sun).")
     time = args[2] if len(args) > 2 else "10:00"
-    parts = time.split(":")
-    if (
-        len(parts) != 2
-        or not all(p.isdigit() and len(p) <= 2 for p in parts)
-        or not (0 <= int(parts[0]) < 24 and 0 <= int(parts[1]) < 60)
-    ):
-        raise UsageError(f"{clip(time, 20)!r} is not a time like 10:00.")
-    return RoundPlan(cadence, day, f"{int(parts[0]):02d}:{int(parts[1]):02d}", tz)
+    hour, _, minute = time.partition(":")
+    try:
+        if len(hour) > 2 or len(minute) != 2 or "+" in time:
+            raise NumberError(time, "format", 0, 59)
+        h, m = parse_int(hour, low=0, high=23), parse_int(minute, low=0, high=59)
+    except NumberError:
+        raise UsageError(f"{shown(time)} is not a time like 10:00.") from None
+    return RoundPlan(cadence, day, f"{h:02d}:{m:02d}", tz)
 
 
 def parse_weeks(rest: str) -> int:
     raw = rest.split()[0] if rest.split() else "1"
-    if not raw.isdigit() or len(raw) > 3:
-        raise UsageError(f"{clip(raw, 20)!r} is not a number of weeks.")
-    weeks = int(raw)
-    if not 1 <= weeks <= MAX_PAUSE_WEEKS:
-        raise UsageError(f"Pause for 1 to {MAX_PAUSE_WEEKS} weeks.")
-    return weeks
+    try:
+        return parse_int(raw, low=1, high=MAX_PAUSE_WEEKS)
+    except NumberError as e:
+        if e.reason == "range":
+            raise UsageError(f"Pause for 1 to {MAX_PAUSE_WEEKS} weeks.") from None
+        raise UsageError(f"{shown(raw)} is not a number of weeks.") from None
 
 
 def next_run(plan: RoundPlan, now: datetime) -> datetime | None:
@@ -164,16 +165,19 @@ def register(d: Dispatcher, sv: Services) -> None:
             return await _round(ctx)
         if action == "rounds":
             return await _rounds(ctx, rest)
-        raise UsageError(f"I don't know /buddy {clip(args[0], 20)}.")
+        raise UsageError(f"I don't know /buddy {shown(args[0])}.")
 
     async def _join(ctx: Context, rest: str) -> RichText:
-        joined = await ctx.db(
-            profiles.join,
-            group_id=ctx.group_id,
-            member_id=ctx.member_id,
-            raw_topics=rest,
-            now=ctx.clock.now(),
-        )
+        try:
+            joined = await ctx.db(
+                profiles.join,
+                group_id=ctx.group_id,
+                member_id=ctx.member_id,
+                raw_topics=rest,
+                now=ctx.clock.now(),
+            )
+        except profiles.OptedOut:
+            return render.opted_out_text("/buddy join")
         return render.joined_text(joined)
 
     async def _leave(ctx: Context) -> str:
@@ -199,6 +203,8 @@ def register(d: Dispatcher, sv: Services) -> None:
         asked = await ctx.db(
             sv.buddies.request_partner, group_id=ctx.group_id, member_id=ctx.member_id, now=ctx.clock.now()
         )
+        if asked.status == "not_eligible" and asked.state == "opted_out":
+            return ctx.reply(render.opted_out_text("/buddy me"))
         if asked.status == "not_eligible":
             raise UserError(
                 "Join buddy matching first (/buddy join [topics]); paused members resume with /buddy join."
@@ -230,7 +236,7 @@ def register(d: Dispatcher, sv: Services) -> None:
             return T("Scheduled buddy rounds are off. Run one any time with ", code("/buddy round"), ".")
         nxt = next_run(plan, ctx.clock.now())
         return T(
-            f"Buddy rounds {plan.cadence}, {plan.day.title()} {plan.time} ({tz}). Next: ",
+            f"Buddy rounds {plan.cadence}, {plan.day.title()} {plan.time} ({zone_label(tz)}). Next: ",
             bold(local_time(nxt, tz) if nxt else "?"),
             ".",
         )
@@ -239,13 +245,17 @@ def register(d: Dispatcher, sv: Services) -> None:
     async def checkin_pressed(ctx: Context, data: str) -> str:
         raw_id, _, code_ = data.partition(":")
         answer = ANSWER_CODES.get(code_)
-        if not raw_id.isdigit() or answer is None or len(raw_id) > 12:
+        try:
+            checkin_id = parse_int(raw_id, low=1, high=ROW_ID_MAX)
+        except NumberError:
+            raise UserError("That button has expired.") from None
+        if answer is None:
             raise UserError("That button has expired.")
         result = await ctx.db(
             answer_checkin,
             group_id=ctx.group_id,
             member_id=ctx.member_id,
-            checkin_id=int(raw_id),
+            checkin_id=checkin_id,
             answer=answer,
             now=ctx.clock.now(),
         )

@@ -10,6 +10,8 @@ from bot.dispatcher import ArgSpec, Context, Dispatcher
 from bot.text import RichText, T, bold, code, link
 from bot.types import Button, Reply
 from common.errors import UsageError, UserError
+from common.numbers import NumberError, parse_int, shown
+from common.text import clip_words
 from community.courses.service import course_details, course_page, find_course, rate_course
 from community.courses.views import CourseDetails, CourseLine, CoursePage
 
@@ -17,14 +19,29 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 PAGE = 5
+COURSE_ID_MAX = 2**31 - 1  # course ids are 32-bit integer columns
+MAX_PAGE = 10_000
+QUERY_SHOWN = 100  # characters of a search query echoed in a reply
 
 
-# ---- arguments shared by the course commands (also /similar) ---------------------------------------------------
+# ---- arguments shared by the course commands (also /similar and the recommendation buttons) ---------------------
 def parse_course_id(raw: str) -> int:
-    value = raw.lstrip("#")
-    if not value.isdigit() or len(value) > 9:
-        raise UsageError(f"{raw[:20]!r} is not a course number.")
-    return int(value)
+    """A course number as members type it ("3", "#3"); a usage error for anything else, "no such course" for a
+    number no course can have."""
+    try:
+        return parse_int(raw, low=1, high=COURSE_ID_MAX, strip_hash=True)
+    except NumberError as e:
+        if e.reason == "range":
+            raise no_such_course(shown(raw.strip().lstrip("#"))) from None
+        raise UsageError(f"“{shown(raw)}” is not a course number.") from None
+
+
+def course_id_of_button(raw: str) -> int | None:
+    """The course number a button payload carries, or None when it is not one."""
+    try:
+        return parse_int(raw, low=1, high=COURSE_ID_MAX)
+    except NumberError:
+        return None
 
 
 def single_course_id(ctx: Context) -> int:
@@ -34,7 +51,7 @@ def single_course_id(ctx: Context) -> int:
     return parse_course_id(ctx.args[0])
 
 
-def no_such_course(course_id: int, *, consequence: str = "") -> UserError:
+def no_such_course(course_id: int | str, *, consequence: str = "") -> UserError:
     return UserError(f"There is no course #{course_id}{consequence}. Find one with /courses.")
 
 
@@ -74,21 +91,31 @@ def render_course_details(d: CourseDetails) -> RichText:
 
 def render_courses_page(ctx: Context, page: CoursePage) -> Reply:
     query = page.query
+    if not page.searchable:
+        return ctx.reply(
+            T(
+                "There is nothing to search for in ",
+                bold(clip_words(query, QUERY_SHOWN)),
+                ": search with letters or numbers, or send ",
+                code("/courses"),
+                " to list them all.",
+            )
+        )
     if not page.total:
         return ctx.reply(
             T(
                 "No course matches ",
-                bold(query[:100]),
+                bold(clip_words(query, QUERY_SHOWN)),
                 ". Try a shorter word, or ",
                 code("/courses"),
                 " to list them all.",
             )
         )
-    head = (
-        T(f"{page.total} course{'s' if page.total != 1 else ''} match ", bold(query[:100]))
-        if query
-        else T(f"All {page.total} courses")
-    )
+    if query:
+        verb = "course matches" if page.total == 1 else "courses match"
+        head = T(f"{page.total} {verb} ", bold(clip_words(query, QUERY_SHOWN)))
+    else:
+        head = T("The only course") if page.total == 1 else T(f"All {page.total} courses")
     lines: list[RichText | str] = [
         head + (f" (page {page.page + 1} of {page.pages}):" if page.pages > 1 else ":")
     ]
@@ -104,11 +131,17 @@ def render_courses_page(ctx: Context, page: CoursePage) -> Reply:
 
 
 def _fit_query(query: str) -> str:
-    """Keep the query inside Telegram's 64-byte callback payload (with the 'courses:NNN:' prefix)."""
+    """Keep the query inside Telegram's 64-byte callback payload (with the 'courses:NNNN:' prefix), cut at a word
+    boundary where there is one, so the next page searches whole words."""
+    if len(query.encode()) <= 48:
+        return query
     out = query
     while len(out.encode()) > 48:
         out = out[:-1]
-    return out
+    space = out.rfind(" ")
+    if space > 0 and not query[len(out)].isspace():
+        out = out[:space]
+    return out.rstrip()
 
 
 async def courses_page(ctx: Context, query: str, page: int) -> Reply:
@@ -129,12 +162,14 @@ def register(d: Dispatcher, sv: Services) -> None:
     async def courses(ctx: Context) -> Reply:
         return await courses_page(ctx, ctx.arg_text.strip()[:200], 0)
 
-    @d.button("courses")
+    @d.button("courses", audience="anyone")  # paging a search: anyone may
     async def courses_more(ctx: Context, data: str) -> Reply:
         page_raw, _, query = data.partition(":")
-        if not page_raw.isdigit():
-            raise UserError("That button has expired. Try /courses again.")
-        return await courses_page(ctx, query, int(page_raw))
+        try:
+            page = parse_int(page_raw, low=0, high=MAX_PAGE)
+        except NumberError:
+            raise UserError("That button has expired. Try /courses again.") from None
+        return await courses_page(ctx, query[:200], page)
 
     @d.command(
         "course",
@@ -168,11 +203,11 @@ def register(d: Dispatcher, sv: Services) -> None:
         course_id = parse_course_id(ctx.args[0])
         raw = ctx.args[1]
         try:
-            stars = int(raw)
-        except ValueError:
-            raise UsageError(f"{raw[:20]!r} is not a whole number from 1 to 5.") from None
-        if not 1 <= stars <= 5:
-            raise UsageError(f"A rating is from 1 to 5, not {stars}.")
+            stars = parse_int(raw, low=1, high=5)
+        except NumberError as e:
+            if e.reason == "range":
+                raise UsageError(f"A rating is from 1 to 5, not {shown(raw)}.") from None
+            raise UsageError(f"“{shown(raw)}” is not a whole number from 1 to 5.") from None
         rated = await ctx.db(
             rate_course,
             group_id=ctx.group_id,

@@ -23,10 +23,11 @@ from bot.render import events as render
 from bot.text import RichText, T, bold, code
 from bot.types import Attachment, Reply, SentMessage
 from common.errors import UsageError, UserError
+from common.numbers import NumberError, parse_int, shown
 from common.text import clip
 from community.events import service as svc
 from community.events import views
-from community.events.drafts import EventError
+from community.events.drafts import EventError, SpecError
 from community.events.notices import Recipient, ReminderNotice
 from community.events.recurrence import DEFAULT_OFFSETS, group_offsets
 from community.events.timeparse import TimeParseError, parse_offsets
@@ -47,10 +48,23 @@ HandlerOut = Reply | RichText | str | None
 
 
 def parse_event_id(raw: str) -> int:
-    value = raw.lstrip("#")
-    if not value.isdigit() or len(value) > 9:
-        raise UsageError(f"{clip(raw, 20)!r} is not an event number.")
-    return int(value)
+    """An event number typed in a command ("3" or "#3"); a usage line when it is not a number."""
+    try:
+        return parse_int(raw, low=1, strip_hash=True)
+    except NumberError as e:
+        if e.reason == "range":  # a number, just not one any event has
+            raise UserError(
+                f"There is no event #{shown(raw.strip().lstrip('#'))} in this group. See /events."
+            ) from None
+        raise UsageError(f"'{shown(raw)}' is not an event number.") from None
+
+
+def payload_id(raw: str) -> int | None:
+    """The number a button carries (an event or a pending confirmation), or None when it is not one."""
+    try:
+        return parse_int(raw, low=1)
+    except NumberError:
+        return None
 
 
 async def require_admin(ctx: Context, what: str) -> None:
@@ -73,24 +87,29 @@ async def event_add(ctx: Context, spec: str) -> Reply:
             now=ctx.clock.now(),
             ttl=PENDING_TTL,
         )
+    except SpecError as e:
+        raise UsageError(str(e)) from None
     except (EventError, TimeParseError) as e:
         raise UserError(str(e)) from None
     return ctx.reply(
-        render.draft_summary(proposal.draft, proposal.offsets),
+        render.draft_summary(proposal.draft, proposal.offsets, proposal.reader_zone),
         buttons=render.confirm_buttons(proposal.pending_id),
     )
 
 
 async def confirm_add(ctx: Context, data: str) -> RichText | str:
+    """✔ Save / ✖ Discard on a draft: owners only (the button is registered role="admin", so a member who lost
+    admin status on the platform is refused before this runs), and only the owner who typed it."""
     verb, _, raw_id = data.partition(":")
-    if verb not in ("ok", "no") or not raw_id.isdigit() or len(raw_id) > 12:
+    pending_id = payload_id(raw_id)
+    if verb not in ("ok", "no") or pending_id is None:
         raise UserError("That button has expired. Add the event again.")
     try:
         card = await ctx.db(
             svc.confirm_event,
             group_id=ctx.group_id,
             member_id=ctx.member_id,
-            pending_id=int(raw_id),
+            pending_id=pending_id,
             save=verb == "ok",
             now=ctx.clock.now(),
         )
@@ -130,13 +149,16 @@ async def refresh_card(ctx: Context, event_id: int) -> None:
     )
 
 
-async def tell_directly(ctx: Context, people: tuple[Recipient, ...], text: RichText) -> None:
-    """Send each member the same notice directly (the adapter falls back to a mention in the group)."""
+async def tell_directly(
+    ctx: Context, people: tuple[Recipient, ...], text: Callable[[Recipient], RichText]
+) -> None:
+    """Send each member their notice directly, its times in their zone (the adapter falls back to a mention in
+    the group)."""
     for to in people:
         await ctx.send(
             Reply(
                 chat=ctx.chat,
-                text=text,
+                text=text(to),
                 direct_to=render.user_of(to),
                 reply_channel_id=ctx.event.reply_channel_id,
             )
@@ -145,9 +167,9 @@ async def tell_directly(ctx: Context, people: tuple[Recipient, ...], text: RichT
 
 async def rsvp_pressed(ctx: Context, data: str) -> Reply | None:
     raw_id, _, code_ = data.partition(":")
-    if not raw_id.isdigit() or len(raw_id) > 12 or code_ not in RSVP_CODES:
+    event_id = payload_id(raw_id)
+    if event_id is None or code_ not in RSVP_CODES:
         raise UserError("That button has expired. See /events.")
-    event_id = int(raw_id)
     try:
         result = await ctx.db(
             svc.answer,
@@ -161,7 +183,9 @@ async def rsvp_pressed(ctx: Context, data: str) -> Reply | None:
         raise UserError(str(e)) from None
     title = clip(result.title, 200)
     await refresh_card(ctx, event_id)
-    await tell_directly(ctx, result.promoted, render.seat_freed_text(title))
+    await tell_directly(
+        ctx, result.promoted, lambda to: render.seat_freed_text(title, result.starts_at, to.timezone)
+    )
     answer = {
         crud.GOING: T("You're going to ", bold(title), "."),
         crud.MAYBE: T("Marked as maybe for ", bold(title), "."),
@@ -172,7 +196,13 @@ async def rsvp_pressed(ctx: Context, data: str) -> Reply | None:
 
 
 async def event_details(ctx: Context, event_id: int) -> RichText:
-    details = await ctx.db(views.event_details, group_id=ctx.group_id, event_id=event_id, now=ctx.clock.now())
+    details = await ctx.db(
+        views.event_details,
+        group_id=ctx.group_id,
+        event_id=event_id,
+        member_id=ctx.member_id,
+        now=ctx.clock.now(),
+    )
     if details is None:
         raise UserError(f"There is no event #{event_id} in this group. See /events.")
     return render.details_text(details)
@@ -195,7 +225,9 @@ async def event_cancel(ctx: Context, event_id: int) -> RichText:
     except EventError as e:
         raise UserError(str(e)) from None
     await refresh_card(ctx, event_id)
-    await tell_directly(ctx, done.notify, render.cancelled_text(done.title, done.starts_at, done.timezone))
+    await tell_directly(
+        ctx, done.notify, lambda to: render.cancelled_text(done.title, done.starts_at, to.timezone)
+    )
     n = len(done.notify)
     return T(
         "Cancelled ",
@@ -211,15 +243,26 @@ async def event_edit(ctx: Context, event_id: int, field_name: str, value: str) -
             svc.edit,
             group_id=ctx.group_id,
             event_id=event_id,
+            member_id=ctx.member_id,
             field_name=field_name,
             value=value,
             now=ctx.clock.now(),
         )
+    except SpecError as e:
+        raise UsageError(str(e)) from None
     except EventError as e:
         raise UserError(str(e)) from None
     await refresh_card(ctx, event_id)
-    await tell_directly(ctx, edited.moved, render.moved_text(edited.title, edited.starts_at, edited.timezone))
-    return T("Updated.\n", render.card_text(edited.card))
+    card = edited.card
+    await tell_directly(
+        ctx, edited.moved, lambda to: render.moved_text(card.title, card.next_start, to.timezone)
+    )
+    await tell_directly(
+        ctx, edited.promoted, lambda to: render.seat_freed_text(card.title, card.next_start, to.timezone)
+    )
+    if card.card_message_id:  # the card was just edited in place: say what changed, not the card again
+        return render.edit_summary(edited)
+    return T("Updated.\n", render.card_text(card))
 
 
 async def events_list(ctx: Context) -> RichText:
@@ -228,8 +271,8 @@ async def events_list(ctx: Context) -> RichText:
 
 
 async def event_cmd(ctx: Context) -> HandlerOut:
-    text = ctx.arg_text.strip()
-    word, _, rest = text.partition(" ")
+    # split on any white space (a non-breaking or ideographic space separates words too)
+    word, rest = (ctx.arg_text.split(None, 1) + ["", ""])[:2]
     key = word.lower()
     if key == "add":
         return await event_add(ctx, rest)
@@ -253,7 +296,7 @@ async def event_cmd(ctx: Context) -> HandlerOut:
     if rest.strip().lower() == "ics":
         return await event_ics_reply(ctx, event_id)
     if rest.strip():
-        raise UsageError(f"After the event number: nothing, or 'ics'. Not {clip(rest, 20)!r}.")
+        raise UsageError(f"After the event number: nothing, or 'ics'. Not '{shown(rest)}'.")
     return await event_details(ctx, event_id)
 
 
@@ -333,8 +376,8 @@ def register(d: Dispatcher, sv: Services) -> None:
         category="Events",
         args=(ArgSpec("state", "on or off", choices=("on", "off")),),
     )(reminders_cmd)
-    d.button("evadd", role="admin")(confirm_add)
-    d.button("rsvp")(rsvp_pressed)
+    d.button("evadd", role="admin", not_yours=svc.NOT_YOUR_DRAFT)(confirm_add)  # the typing owner's alone
+    d.button("rsvp", audience="anyone")(rsvp_pressed)  # a card is the whole group's
     d.setting(
         "reminders",
         set_group_reminders,

@@ -9,6 +9,7 @@ from bot.dispatcher import Context, Dispatcher
 from bot.text import RichText, T, bold, code
 from bot.types import Button, Reply
 from common.errors import UserError
+from common.numbers import NumberError, parse_int
 from community.privacy.forget import ForgetOutcome, cancel_forget, confirm_forget, request_forget
 from community.privacy.report import privacy_report
 from community.privacy.tracking import set_tracking
@@ -143,16 +144,22 @@ def register(d: Dispatcher, sv: Services) -> None:
             ],
         )
 
-    @d.button("forget")
+    @d.button("forget", not_yours=FORGET_REFUSALS["not_yours"], expired=_EXPIRED)
     async def forget_pressed(ctx: Context, data: str) -> str:
         choice, _, raw_id = data.partition(":")
-        if choice not in ("yes", "no") or not raw_id.isdigit() or len(raw_id) > 12:
-            raise UserError("That button has expired. Send /forget again.")
-        action_id, now = int(raw_id), ctx.clock.now()
+        try:
+            action_id = parse_int(raw_id, low=1)
+        except NumberError:
+            raise UserError(_EXPIRED) from None
+        if choice not in ("yes", "no"):
+            raise UserError(_EXPIRED)
+        now = ctx.clock.now()
         if choice == "no":
-            await ctx.db(
+            cancelled = await ctx.db(
                 cancel_forget, group_id=ctx.group_id, member_id=ctx.member_id, action_id=action_id, now=now
             )
+            if cancelled != "cancelled":
+                raise UserError(FORGET_REFUSALS[cancelled])
             return "Cancelled: nothing was deleted."
         result = await ctx.db(
             confirm_forget, group_id=ctx.group_id, member_id=ctx.member_id, action_id=action_id, now=now
@@ -160,6 +167,7 @@ def register(d: Dispatcher, sv: Services) -> None:
         if result.outcome != "forgotten":
             raise UserError(FORGET_REFUSALS[result.outcome])
         await promote_after_forget(ctx.services, ctx.group_id, ctx.member_id)
+        await ctx.call(ctx.services.recommender.forget_member, group_id=ctx.group_id, member_id=ctx.member_id)
         total = result.records
         return (
             f"Forgotten: I deleted {total} record{'s' if total != 1 else ''} about you in this group. "

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.commands.courses import existing_course, single_course_id
+from bot.commands.courses import course_id_of_button, existing_course, single_course_id
 from bot.dispatcher import ArgSpec, Context, Dispatcher
 from bot.text import RichText, T, bold, code
 from bot.types import Button, Reply
 from common.errors import UsageError, UserError
+from common.numbers import NumberError, parse_int, shown
 from community.recommendations.feedback import record_feedback
 from community.recommendations.reasons import (
     CloseToYourMessages,
@@ -25,7 +26,7 @@ from community.recommendations.reasons import (
     YouRated,
     YouShowedInterest,
 )
-from community.recommendations.results import Pick
+from community.recommendations.results import Pick, Recommendation
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -36,12 +37,15 @@ MAX_PICKS = 10
 def _count(ctx: Context, default: int) -> int:
     if not ctx.args:
         return default
-    if len(ctx.args) > 1 or not ctx.args[0].isdigit():
+    if len(ctx.args) > 1:
         raise UsageError(f"Give how many picks you want, 1 to {MAX_PICKS}.")
-    n = int(ctx.args[0][:6])
-    if not 1 <= n <= MAX_PICKS:
-        raise UsageError(f"Ask for 1 to {MAX_PICKS} picks, not {n}.")
-    return n
+    raw = ctx.args[0]
+    try:
+        return parse_int(raw, low=1, high=MAX_PICKS)
+    except NumberError as e:
+        if e.reason == "range":
+            raise UsageError(f"Ask for 1 to {MAX_PICKS} picks, not {shown(raw)}.") from None
+        raise UsageError(f"Give how many picks you want, 1 to {MAX_PICKS}.") from None
 
 
 # ---- rendering -------------------------------------------------------------------------------------------------
@@ -65,7 +69,9 @@ def render_reason(reason: Reason) -> RichText:
             return T("a good fit for what you study")
 
 
-def render_picks(ctx: Context, picks: list[Pick], *, personal: bool) -> Reply:
+def render_picks(ctx: Context, picks: list[Pick], *, personal: bool, untrained: bool = False) -> Reply:
+    """The picks with their reasons and buttons. `untrained`: popular picks for a member who has given signals,
+    because no model is trained yet (it is said plainly, not "while I learn what you like")."""
     if not picks:
         return ctx.reply(
             T(
@@ -74,7 +80,14 @@ def render_picks(ctx: Context, picks: list[Pick], *, personal: bool) -> Reply:
                 ".",
             )
         )
-    head = T(bold("Picked for you:")) if personal else T(bold("Popular here while I learn what you like:"))
+    if personal:
+        head = T(bold("Picked for you:"))
+    elif untrained:
+        head = T(
+            bold("Popular here for now"), " — my model is not trained yet, so these do not use your ratings:"
+        )
+    else:
+        head = T(bold("Popular here while I learn what you like:"))
     lines: list[RichText | str] = [head]
     rows: list[list[Button]] = []
     for i, p in enumerate(picks, 1):
@@ -85,7 +98,11 @@ def render_picks(ctx: Context, picks: list[Pick], *, personal: bool) -> Reply:
                 Button(f"✋ Not for me #{p.course.id}", f"rec:n:{p.course.id}"),
             ]
         )
-    if not personal:
+    if untrained:
+        lines.append(
+            "Your ratings are kept. I train the model in the background: ask again in a few minutes."
+        )
+    elif not personal:
         lines.append(
             T(
                 "Rate courses you know with ",
@@ -111,15 +128,15 @@ def register(d: Dispatcher, sv: Services) -> None:
     )
     async def recommend(ctx: Context) -> Reply:
         n = _count(ctx, 3)
-        picks, personal = await ctx.db(svc.recommend, group_id=ctx.group_id, member_id=ctx.member_id, n=n)
-        return render_picks(ctx, picks, personal=personal)
+        found: Recommendation = await ctx.db(svc.picks, group_id=ctx.group_id, member_id=ctx.member_id, n=n)
+        return render_picks(ctx, found.picks, personal=found.personal, untrained=found.untrained)
 
     @d.button("rec")
     async def feedback(ctx: Context, data: str) -> RichText:
         verdict, _, raw = data.partition(":")
-        if verdict not in ("i", "n") or not raw.isdigit():
+        course_id = course_id_of_button(raw)
+        if verdict not in ("i", "n") or course_id is None:
             raise UserError("That button has expired. Try /recommend again.")
-        course_id = int(raw)
         course = await ctx.db(
             record_feedback,
             group_id=ctx.group_id,

@@ -24,10 +24,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.dispatcher import ArgSpec, Context, Dispatcher
+from bot.render.zones import unknown_zone, zone_shown
 from bot.text import RichText, T, bold, code
-from common.errors import UsageError, UserError
+from common.errors import UsageError
+from common.numbers import shown
 from common.text import clip
-from community.members.timezones import valid_timezone
+from community.members.timezones import resolve_timezone, zone_label
 from storage.crud import core as core_crud
 
 if TYPE_CHECKING:
@@ -37,15 +39,20 @@ if TYPE_CHECKING:
 async def _set_timezone(ctx: Context, value: str) -> RichText:
     if not value.strip():
         raise UsageError("Name a time zone, e.g. Asia/Shanghai or Europe/Berlin.")
-    tz = valid_timezone(value)
-    if tz is None:
-        raise UserError(
-            f"I don't know the time zone {clip(value.strip(), 64)!r}. Use an IANA name such as "
-            "Asia/Shanghai, Europe/Berlin or America/New_York."
+    found = await ctx.call(resolve_timezone, value)
+    if found.name is None:
+        lines = unknown_zone(value, found)
+        lines.append(
+            T("Use an IANA name such as Asia/Shanghai, Europe/Berlin or America/New_York, a city, or UTC+8.")
         )
-    group = await ctx.db(core_crud.set_group_timezone, group_id=ctx.group_id, timezone=tz)
+        return RichText.join(lines)
+    group = await ctx.db(core_crud.set_group_timezone, group_id=ctx.group_id, timezone=found.name)
     assert group is not None
-    return T("This group's time zone is now ", bold(tz), ". Event times are read in it.")
+    return T(
+        "This group's time zone is now ",
+        zone_shown(found.name, ctx.clock.now()),
+        ". Event times are read in it.",
+    )
 
 
 def register(d: Dispatcher, sv: Services) -> None:
@@ -53,7 +60,7 @@ def register(d: Dispatcher, sv: Services) -> None:
         "timezone",
         _set_timezone,
         "the group's time zone (IANA name, e.g. Asia/Shanghai)",
-        show=lambda group: group.timezone,
+        show=lambda group: zone_label(group.timezone),
     )
 
     @d.command(
@@ -71,7 +78,7 @@ def register(d: Dispatcher, sv: Services) -> None:
         spec = d.settings.get(name.lower())
         if spec is None:
             known = ", ".join(sorted(d.settings))
-            raise UsageError(f"There is no setting {clip(name, 32)!r}. Settings: {known}.")
+            raise UsageError(f"There is no setting {shown(name, 32)}. Settings: {known}.")
         out = await spec.handler(ctx, value.strip())
         return out if isinstance(out, RichText) else RichText.plain(str(out))
 

@@ -6,13 +6,15 @@ word its result. The logic is in community/signals/ (reports.py, stats.py, chart
 
 from __future__ import annotations
 
-import re
+from contextlib import suppress
 from typing import TYPE_CHECKING
 
 from bot.dispatcher import ArgSpec, Context, Dispatcher
+from bot.render.buddies import buddy_line
 from bot.text import RichText, T, bold, code
 from bot.types import Attachment, Reply
 from common.errors import UsageError, UserError
+from common.numbers import NumberError, parse_int, shown
 from common.text import clip
 from community.signals.chart import chart_metadata, render_chart
 from community.signals.reports import LeaderboardEntry, MemberReport, member_report
@@ -27,7 +29,11 @@ if TYPE_CHECKING:
 
 PERIODS = {"week": "this week", "month": "the last 30 days", "all": "all time"}
 SCORE_TEXT = "score = 5 × helpful answers + 2 × active days + √messages"
-_DAYS = re.compile(r"^(\d{1,6})d?$", re.I)
+
+
+def _n(count: int, noun: str) -> str:
+    """A count with its noun in the right number: "1 message", "2 messages"."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def register(d: Dispatcher, sv: Services) -> None:
@@ -53,7 +59,7 @@ def register(d: Dispatcher, sv: Services) -> None:
         png = await ctx.call(
             render_chart,
             st,
-            title=f"{ctx.chat.title or 'This group'}: last {days} days",
+            title=f"{ctx.chat.title or 'This group'}: {_span(days)}",
             metadata=chart_metadata(st),
         )
         return ctx.reply(
@@ -88,22 +94,24 @@ def register(d: Dispatcher, sv: Services) -> None:
 
 
 def _parse_days(args: list[str]) -> int:
+    """`/stats [days]`: ASCII digits from MIN_DAYS to MAX_DAYS, optionally with a "d" ("30d")."""
     if not args:
         return 30
-    m = _DAYS.match(args[0]) if len(args) == 1 else None
-    days = int(m.group(1)) if m else -1
-    if not MIN_DAYS <= days <= MAX_DAYS:
-        raise UsageError(
-            f"{clip(' '.join(args), 20)!r} is not a number of days from {MIN_DAYS} to {MAX_DAYS}."
-        )
-    return days
+    if len(args) == 1:
+        raw = args[0].removesuffix("d").removesuffix("D")
+        with suppress(NumberError):
+            return parse_int(raw, low=MIN_DAYS, high=MAX_DAYS)
+    raise UsageError(f"{shown(' '.join(args))} is not a number of days from {MIN_DAYS} to {MAX_DAYS}.")
+
+
+def _span(days: int) -> str:
+    return "today" if days == 1 else f"last {days} days"
 
 
 def stats_summary(st: GroupStats, days: int) -> RichText:
     """Three lines: volume, tone and busiest hour, courses."""
-    span = "today" if days == 1 else f"the last {days} days"
     first = T(
-        f"In {span}: ",
+        "Today: " if days == 1 else f"In the last {days} days: ",
         bold(str(st.total_messages)),
         f" message{'s' if st.total_messages != 1 else ''} from ",
         bold(str(st.active_members)),
@@ -123,7 +131,9 @@ def stats_summary(st: GroupStats, days: int) -> RichText:
         bold(clip(discussed, 60)) if discussed else "none yet",
         " · most rated: ",
         bold(clip(rated.title, 60)) if rated else "none yet",
-        f" ({rated.average:.1f}/5 from {rated.count})" if rated and rated.average is not None else "",
+        f" ({rated.average:.1f}/5 from {_n(rated.count, 'rating')})"
+        if rated and rated.average is not None
+        else "",
         ".",
     )
     return RichText.join([first, second, third])
@@ -155,12 +165,7 @@ def me_text(report: MemberReport, chat_title: str | None) -> RichText:
         lines.append(T("Your ratings: ", *parts))
     else:
         lines.append(T("Your ratings: none yet (", code("/rate ID 1-5"), ")"))
-    if report.buddy == "none":
-        lines.append("Study buddy: not signed up")
-    elif report.buddy == "paused" and report.buddy_paused_until is not None:
-        lines.append(f"Study buddy: paused until {report.buddy_paused_until:%Y-%m-%d}")
-    else:
-        lines.append("Study buddy: " + ("looking for a buddy" if report.buddy == "looking" else "not active"))
+    lines.append(T("Study buddy: ", buddy_line(report.buddy)))
     if report.opted_out:
         lines.append(T("Signals are off for you (", code("/optin"), " turns them back on)."))
     return RichText.join(lines)
@@ -176,8 +181,8 @@ def leaderboard_text(top: list[LeaderboardEntry], period: str) -> RichText:
             T(
                 f"{entry.rank}. ",
                 bold(clip(entry.name or f"member {entry.member_id}", 40)),
-                f" — {entry.score:g} ({sig.helpful_answers} helpful, {sig.active_days} active days, "
-                f"{sig.messages} messages)",
+                f" — {entry.score:g} ({sig.helpful_answers} helpful, {_n(sig.active_days, 'active day')}, "
+                f"{_n(sig.messages, 'message')})",
             )
         )
     lines.append(f"How it works: {SCORE_TEXT}.")
@@ -194,7 +199,11 @@ async def _set_retention(ctx: Context, value: str) -> RichText:
     removed = await ctx.db(set_retention, group_id=ctx.group_id, days=days, now=ctx.clock.now())
     if days is None:
         return T("Message text is now kept ", bold("without a limit"), ".")
-    kept = "no message text at all (only derived signals)" if days == 0 else f"message text for {days} days"
+    kept = (
+        "no message text at all (only derived signals)"
+        if days == 0
+        else f"message text for {_n(days, 'day')}"
+    )
     return T(
         "This group now keeps ",
         bold(kept),

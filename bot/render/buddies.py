@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.render.zones import unknown_zone, zone_shown
 from bot.text import RichText, T, bold, code
 from bot.types import Button, Chat, ChatUser, Reply
 from common.text import clip
@@ -16,9 +17,12 @@ from community.buddies.rounds import PlannedMatch, RoundOutcome
 from community.buddies.service import RoundReport
 from community.buddies.status import BuddyStatus
 from community.ingest.service import ChatRef, PersonRef
-from community.members.timezones import TimezoneMatch, local_time, offset_label
+from community.members.timezones import TimezoneMatch, describe_zone, local_time
 
 MAX_SUMMARY_LINES = 50
+# A round summary stays one message on every platform (Discord 2,000, Telegram 4,096), markup included.
+SUMMARY_CHARS = 1800
+FORMER_MEMBER = "a former member"
 THANKS = {
     "met": "Great, glad you met! 🎉 That helps me pick future buddies.",
     "not_met": "Thanks for telling me. I'll take it into account for the next round.",
@@ -36,13 +40,13 @@ def user_of(ref: PersonRef) -> ChatUser:
     )
 
 
-def names_text(names: Sequence[str]) -> RichText:
-    """*ann*, *ben* and *cat*."""
+def names_text(names: Sequence[str | None]) -> RichText:
+    """*ann*, *ben* and *cat*; None (a member who was forgotten) reads "a former member"."""
     parts: list[RichText | str] = []
     for i, n in enumerate(names):
         if i:
             parts.append(" and " if i == len(names) - 1 else ", ")
-        parts.append(bold(clip(n, 60)))
+        parts.append(FORMER_MEMBER if n is None else bold(clip(n, 60)))
     return T(*parts)
 
 
@@ -120,10 +124,24 @@ def paused_text(weeks: int, paused: Paused) -> RichText:
     )
 
 
+def opted_out_text(then: str | None = None) -> RichText:
+    """Matching is off for a member who opted out of tracking; `then` is the command to send after /optin."""
+    return T(
+        "You're opted out (",
+        code("/optout"),
+        "), so I don't match you with a study buddy. ",
+        code("/optin"),
+        " turns matching back on" + (", then " if then else "."),
+        *((code(then), ".") if then else ()),
+    )
+
+
 def status_text(st: BuddyStatus, *, now: datetime, next_round: datetime | None) -> RichText:
     tz = st.timezone
     lines: list[RichText | str] = [bold("Study buddy")]
-    if not st.opted_in:
+    if st.state == "opted_out":
+        lines.append(opted_out_text())
+    elif not st.opted_in:
         lines.append(T("You're not opted in. Join with ", code("/buddy join [topics]"), "."))
     else:
         lines.append(T("Opted in", " on " if st.topics else "", topic_list(st.topics), "."))
@@ -134,15 +152,34 @@ def status_text(st: BuddyStatus, *, now: datetime, next_round: datetime | None) 
         if st.waiting:
             lines.append("Waiting for a partner (asked with /buddy me).")
     if st.last_match_at is not None:
-        partners = list(st.last_partners) or ["(left the group)"]
-        lines.append(T("Last buddy: ", names_text(partners), " on ", local_time(st.last_match_at, tz), "."))
+        lines.append(
+            T("Last buddy: ", names_text(st.last_partners), " on ", local_time(st.last_match_at, tz), ".")
+        )
     if st.plan is not None:
         when = local_time(next_round, tz) if next_round else "not scheduled"
         lines.append(T(f"Rounds: {st.plan.cadence}; next ", bold(when), "."))
     else:
         lines.append("Rounds: not scheduled (owners run them with /buddy round).")
-    lines.append(T("Your time zone: ", tz, f" ({offset_label(tz, now)})."))
+    lines.append(T("Your time zone: ", describe_zone(tz, now), "."))
     return RichText.join(lines)
+
+
+def buddy_line(st: BuddyStatus) -> RichText:
+    """The member's buddy state in a few words (the "Study buddy:" line of /me), from the same status."""
+    tz = st.timezone
+    if st.state == "opted_out":
+        return T("off while you're opted out (", code("/optin"), " turns it back on)")
+    if st.state == "none":
+        return T("not signed up")
+    if st.state == "left":
+        return T("not active (", code("/buddy join"), " turns it on)")
+    if st.state == "paused" and st.paused_until is not None:
+        return T("paused until ", local_time(st.paused_until, tz))
+    if st.state == "waiting":
+        return T("waiting for a partner (asked with ", code("/buddy me"), ")")
+    if st.state == "matched" and st.last_match_at is not None:
+        return T("matched with ", names_text(st.last_partners), " on ", local_time(st.last_match_at, tz))
+    return T("looking for a buddy")
 
 
 # ---- rounds ------------------------------------------------------------------------------------------------------
@@ -192,12 +229,32 @@ def round_summary(outcome: RoundOutcome) -> RichText:
     trios = len(outcome.matches) - pairs
     head = f"🤝 Buddy round: {outcome.eligible} members in {pairs} pair{'s' if pairs != 1 else ''}"
     head += f" and {trios} group of three" if trios else ""
-    lines: list[RichText | str] = [T(head, ". Everyone got a message with their buddy and why.")]
+    first = T(head, ". Everyone got a message with their buddy and why.")
+    lines: list[RichText | str] = [first]
+    used = _size(first) + len(_more(pairs, trios))  # room for the "… and N more" line
+    shown = 0
     for pm in outcome.matches[:MAX_SUMMARY_LINES]:
-        lines.append(T("• ", names_text([pm.names[m] for m in pm.member_ids])))
-    if len(outcome.matches) > MAX_SUMMARY_LINES:
-        lines.append(f"… and {len(outcome.matches) - MAX_SUMMARY_LINES} more.")
+        line = T("• ", names_text([pm.names[m] for m in pm.member_ids]))
+        if used + 1 + _size(line) > SUMMARY_CHARS:
+            break
+        lines.append(line)
+        used, shown = used + 1 + _size(line), shown + 1
+    if shown < len(outcome.matches):
+        rest = outcome.matches[shown:]
+        rest_pairs = sum(1 for m in rest if len(m.member_ids) == 2)
+        lines.append(_more(rest_pairs, len(rest) - rest_pairs))
     return RichText.join(lines)
+
+
+def _size(text: RichText) -> int:
+    """Characters of `text` on the most verbose platform rendering (HTML or Markdown markup included)."""
+    return max(len(text.to_plain()), len(text.to_html()), len(text.to_markdown()))
+
+
+def _more(pairs: int, trios: int) -> str:
+    """ "… and 40 more pairs." (or "… and 39 more pairs and 1 group of three.") for the matches not listed."""
+    out = f"… and {pairs} more pair{'s' if pairs != 1 else ''}"
+    return out + (f" and {trios} group{'s' if trios != 1 else ''} of three." if trios else ".")
 
 
 def introductions(report: RoundReport) -> list[Reply]:
@@ -249,8 +306,8 @@ def answer_text(answer: str, result: str) -> str:
 def timezone_text(tz: str, now: datetime) -> RichText:
     return T(
         "Your time zone: ",
-        bold(tz),
-        f" ({offset_label(tz, now)}); it's ",
+        zone_shown(tz, now),
+        "; it's ",
         local_time(now, tz),
         ". Change it with ",
         code("/timezone Europe/Berlin"),
@@ -259,9 +316,7 @@ def timezone_text(tz: str, now: datetime) -> RichText:
 
 
 def timezone_unknown(raw: str, found: TimezoneMatch) -> RichText:
-    lines: list[RichText | str] = [T("I don't know the time zone ", bold(clip(raw, 40)), ".")]
-    if found.suggestions:
-        lines.append(T("Did you mean: ", *code_list(found.suggestions), "?"))
+    lines = unknown_zone(raw, found)
     lines.append(
         T(
             "Try ",
@@ -279,8 +334,8 @@ def timezone_unknown(raw: str, found: TimezoneMatch) -> RichText:
 def timezone_set_text(name: str, now: datetime) -> RichText:
     return T(
         "Time zone set to ",
-        bold(name),
-        f" ({offset_label(name, now)}); it's now ",
+        zone_shown(name, now),
+        "; it's now ",
         local_time(now, name),
         " for you.",
     )

@@ -10,8 +10,10 @@ from bot.types import Button, Chat, ChatUser, Reply
 from common.text import clip
 from community.events.drafts import EventDraft
 from community.events.notices import GroupChat, Recipient, ReminderNotice, SeatNotice
+from community.events.service import Edited
 from community.events.timeparse import describe_rrule, format_offset, format_when
 from community.events.views import EventCard, EventDetails, Upcoming
+from community.members.timezones import zone_label
 
 MAX_NAMES = 30  # names listed on a reminder post or the details before "and N more"
 MAX_UPCOMING = 15
@@ -23,15 +25,21 @@ def offsets_label(offsets: tuple[int, ...] | list[int]) -> str:
     return "reminders " + ", ".join(format_offset(o) for o in offsets) + " before"
 
 
-def draft_summary(d: EventDraft, offsets: tuple[int, ...]) -> RichText:
+def draft_summary(d: EventDraft, offsets: tuple[int, ...], zone: str) -> RichText:
+    """The echo of `/event add`, its times in the owner's `zone` (and in the group's, where the event's times are
+    read, when that differs)."""
     lines: list[RichText | str] = [
         T("New event: ", bold(d.title)),
         T(
-            format_when(d.starts_at, d.timezone),
+            format_when(d.starts_at, zone),
             ", ",
             describe_rrule(d.rrule),
             f" · {d.duration_minutes} min",
         ),
+    ]
+    if format_when(d.starts_at, zone) != format_when(d.starts_at, d.timezone):
+        lines.append(f"In the group's time: {format_when(d.starts_at, d.timezone)}")
+    lines += [
         offsets_label(offsets)
         + (f" · {d.capacity} seat{'s' if d.capacity != 1 else ''}" if d.capacity else "")
         + (f" · course #{d.course_id}" if d.course_id else ""),
@@ -44,23 +52,61 @@ def confirm_buttons(pending_id: int) -> list[list[Button]]:
     return [[Button("✔ Save", f"evadd:ok:{pending_id}"), Button("✖ Discard", f"evadd:no:{pending_id}")]]
 
 
+def _when_line(card: EventCard) -> str:
+    return (
+        f"{format_when(card.next_start, card.timezone)} · {card.duration_minutes} min · "
+        f"{describe_rrule(card.rrule)}"
+    )
+
+
+def _course_line(card: EventCard) -> RichText:
+    if card.course is None:
+        return T("no course")
+    return T("Course: ", bold(clip(card.course.title, 120)), f" (#{card.course.course_id})")
+
+
+def _tally(card: EventCard) -> str:
+    seat = f" of {card.capacity}" if card.capacity else ""
+    tally = f"✅ {card.going}{seat} going · 🤔 {card.maybe} maybe · ❌ {card.not_going} not going"
+    if card.waitlist:
+        tally += f" · ⏳ {card.waitlist} on the waitlist"
+    return tally
+
+
 def card_text(card: EventCard) -> RichText:
     if card.status == "cancelled":
         return T("❌ ", bold(clip(card.title, 200)), f" (#{card.event_id}) was cancelled.")
     lines: list[RichText | str] = [
         T("📅 ", bold(clip(card.title, 200)), f" (#{card.event_id})"),
-        f"{format_when(card.next_start, card.timezone)} · {card.duration_minutes} min · "
-        f"{describe_rrule(card.rrule)}",
+        _when_line(card),
     ]
     if card.course is not None:
-        lines.append(T("Course: ", bold(clip(card.course.title, 120)), f" (#{card.course.course_id})"))
-    seat = f" of {card.capacity}" if card.capacity else ""
-    tally = f"✅ {card.going}{seat} going · 🤔 {card.maybe} maybe · ❌ {card.not_going} not going"
-    if card.waitlist:
-        tally += f" · ⏳ {card.waitlist} on the waitlist"
-    lines.append(tally)
+        lines.append(_course_line(card))
+    lines.append(_tally(card))
     lines.append(offsets_label(card.offsets))
     return RichText.join(lines)
+
+
+def edit_summary(e: Edited) -> RichText:
+    """The answer to `/event edit`: what changed, in one line (the card itself is edited in place)."""
+    card = e.card
+    change: RichText | str
+    if e.field == "when":
+        change = f"moved to {format_when(card.next_start, card.timezone)}."
+    elif e.field == "duration":
+        change = f"{card.duration_minutes} min."
+    elif e.field == "repeat":
+        change = f"{describe_rrule(card.rrule)}, next on {format_when(card.next_start, card.timezone)}."
+    elif e.field == "cap":
+        moved_up = f" · {len(e.promoted)} moved up from the waitlist" if e.promoted else ""
+        change = f"{_tally(card)}{moved_up}."
+    elif e.field == "remind":
+        change = offsets_label(card.offsets) + "."
+    elif e.field == "course":
+        change = T(_course_line(card), ".")
+    else:
+        change = "new title."
+    return T("Updated ", bold(clip(card.title, 200)), f" (#{card.event_id}): ", change)
 
 
 def rsvp_buttons(event_id: int) -> list[list[Button]]:
@@ -96,7 +142,7 @@ def details_text(details: EventDetails) -> RichText:
 def upcoming_text(up: Upcoming) -> RichText:
     if not up.events:
         return T("No upcoming sessions. Owners add one with ", code("/event add Title | tomorrow 8pm"), ".")
-    lines: list[RichText | str] = [T(bold("Upcoming sessions"), f" (times in {up.timezone})")]
+    lines: list[RichText | str] = [T(bold("Upcoming sessions"), f" (times in {zone_label(up.timezone)})")]
     for e in up.events[:MAX_UPCOMING]:
         lines.append(
             T(
@@ -136,7 +182,7 @@ def until_text(start: datetime, now: datetime) -> str:
 def reminder_text(n: ReminderNotice) -> RichText:
     until = until_text(n.starts_at, n.as_of)
     if n.to is not None:  # a direct message reads in the member's own zone
-        when = format_when(n.starts_at, n.to.timezone or n.timezone)
+        when = format_when(n.starts_at, n.to.timezone)
         return T("⏰ ", bold(clip(n.title, 200)), f" {until} ({when}). You said you're going.")
     head = T("⏰ Reminder: ", bold(clip(n.title, 200)), f" {until} ({format_when(n.starts_at, n.timezone)}).")
     if n.going:
@@ -155,14 +201,18 @@ def reminder_reply(n: ReminderNotice) -> Reply:
     )
 
 
-def seat_freed_text(title: str) -> RichText:
-    return T("🎉 A seat freed up: you're now going to ", bold(clip(title, 200)), ".")
+def seat_freed_text(title: str, starts_at: datetime, zone: str) -> RichText:
+    return T(
+        "🎉 A seat freed up: you're now going to ",
+        bold(clip(title, 200)),
+        f" ({format_when(starts_at, zone)}).",
+    )
 
 
 def seat_reply(n: SeatNotice) -> Reply:
     return Reply(
         chat=chat_of(n.group),
-        text=seat_freed_text(n.title),
+        text=seat_freed_text(n.title, n.starts_at, n.to.timezone),
         direct_to=user_of(n.to),
         reply_channel_id=n.channel_id,
     )

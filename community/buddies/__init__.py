@@ -13,7 +13,7 @@ interests, active hours and follow-through, a week later each is asked whether t
 - `rounds.py`: `run_round` and `request_partner` (`/buddy me`) store matches and check-ins, return `RoundOutcome`.
 - `checkins.py`: the weekly check-in (`process_checkins` returns addressed `CheckinNotice`s; `answer_checkin`).
 - `plans.py`: a group's scheduled-round plan (`RoundPlan`, kept in the group's settings) and biweekly spacing.
-- `status.py`: a member's status (`/buddy status`) as data.
+- `status.py`: a member's buddy state as data, one source for `/buddy status`, `/buddy me`'s refusals and `/me`.
 - `audience.py`: who a message goes to (the group's `ChatRef`, members' `PersonRef`s).
 - `signals.py`: matches and check-in answers as plain rows for the recommender (`buddy_signals`).
 - `service.py`: `BuddyService`, what the bot calls (rounds, scheduled rounds, `/buddy me`, the check-in poll).

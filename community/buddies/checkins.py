@@ -12,6 +12,7 @@ from sqlmodel import Session
 from common.clock import as_utc
 from community.buddies.audience import audience
 from community.buddies.profiles import member_timezone
+from community.buddies.status import partner_names
 from community.ingest.service import ChatRef, PersonRef
 from storage.crud import buddies as crud
 from storage.models import BuddyCheckin
@@ -32,7 +33,7 @@ class CheckinNotice:
     group_id: int
     member_id: int
     checkin_id: int
-    partner_names: tuple[str, ...]
+    partner_names: tuple[str | None, ...]  # None: a former member (forgotten)
     match_at: datetime
     chat: ChatRef
     to: PersonRef
@@ -80,8 +81,9 @@ def _notice(kind: Literal["ask", "paused"], s: Session, c: BuddyCheckin) -> list
     """The notice for one check-in, or none when the member cannot be reached on the group's platform."""
     assert c.id is not None
     match = crud.get_match(s, group_id=c.group_id, match_id=c.match_id)
-    others = [m for m in (match.member_ids if match else []) if m != c.member_id]
-    names = crud.names(s, group_id=c.group_id, member_ids=others)
+    names = partner_names(
+        s, group_id=c.group_id, member_ids=match.member_ids if match else [], member_id=c.member_id
+    )
     where = audience(s, group_id=c.group_id, member_ids=[c.member_id])
     if where is None or c.member_id not in where.people:
         return []
@@ -91,7 +93,7 @@ def _notice(kind: Literal["ask", "paused"], s: Session, c: BuddyCheckin) -> list
             group_id=c.group_id,
             member_id=c.member_id,
             checkin_id=c.id,
-            partner_names=tuple(names.get(m, "your buddy") for m in others),
+            partner_names=names,
             match_at=as_utc(match.created_at) if match else c.due_at,
             chat=where.chat,
             to=where.people[c.member_id],

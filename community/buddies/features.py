@@ -23,7 +23,7 @@ from community.buddies.interests import (
 )
 from community.buddies.matching import Candidate, hours_from_messages
 from community.buddies.multilingual import multilingual_vectors
-from community.members.timezones import utc_offset_hours, zone
+from community.members.timezones import checked_zone, utc_offset_hours
 from storage.crud import buddies as crud
 from storage.crud import courses as course_crud
 from storage.models import Course
@@ -42,6 +42,7 @@ class MemberInfo:
     terms: Counter[str] = field(default_factory=Counter)
     display: dict[str, str] = field(default_factory=dict)  # term -> how the member wrote it
     hours: np.ndarray | None = None
+    posted: int = 0  # messages written here in the last MESSAGE_WINDOW: 0 means `hours` is only a guess
 
 
 @dataclass
@@ -85,8 +86,7 @@ def _course_text(courses: Sequence[Course], sep: str) -> str:
 
 def _member_info(m: int, data: _Loaded, *, default_tz: str, now: datetime) -> MemberInfo:
     """One member's terms (topics weigh 3, then 2 as text; messages and liked courses 1), spelling and hours."""
-    tz = data.timezones.get(m) or default_tz
-    zone(tz)  # validates; unknown names fall back inside
+    tz = checked_zone(data.timezones.get(m), default=default_tz, what=f"member {m}")
     topics = data.topics.get(m, [])
     texts = [t for _, t in data.messages[m][:MESSAGES_PER_MEMBER] if t]
     info = MemberInfo(m, data.names.get(m, f"member {m}"), tz, topics)
@@ -105,6 +105,7 @@ def _member_info(m: int, data: _Loaded, *, default_tz: str, now: datetime) -> Me
             info.display.setdefault(word.lower(), word)
     offset = utc_offset_hours(tz, now)
     info.hours = hours_from_messages([at.hour for at, _ in data.messages[m]], offset)
+    info.posted = len(data.messages[m])
     return info
 
 

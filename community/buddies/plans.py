@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from community.members.timezones import checked_zone
 from storage.crud import buddies as crud
 
 log = logging.getLogger(__name__)
@@ -52,9 +53,8 @@ class RoundPlan:
         if not (0 <= hour < 24 and 0 <= minute < 60):
             raise ValueError(f"not a time of day: {time!r}")
         last = raw.get("last_run")
-        return cls(
-            cadence, day, time, str(raw.get("tz") or "UTC"), datetime.fromisoformat(last) if last else None
-        )
+        tz = checked_zone(str(raw.get("tz") or "UTC"), what="a buddy round plan")
+        return cls(cadence, day, time, tz, datetime.fromisoformat(last) if last else None)
 
 
 def get_plan(s: Session, *, group_id: int) -> RoundPlan | None:

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from common.text import sanitize
+from community.members.timezones import checked_zone, valid_timezone
 from storage.crud import buddies as crud
 from storage.crud import core as core_crud
 
@@ -49,6 +50,10 @@ def parse_topics(raw: str) -> Topics:
     return Topics(tuple(topics[:MAX_TOPICS]), text_chars, long_cut, given)
 
 
+class OptedOut(Exception):
+    """The member opted out of tracking (/optout): buddy matching needs /optin first."""
+
+
 @dataclass(frozen=True)
 class Joined:
     topics: tuple[str, ...]  # the profile's topics now (the old ones when none were given)
@@ -57,7 +62,12 @@ class Joined:
 
 
 def join(s: Session, *, group_id: int, member_id: int, raw_topics: str, now: datetime) -> Joined:
-    """Opt in (again): new topics replace the old ones; re-joining clears a pause."""
+    """Opt in (again): new topics replace the old ones; re-joining clears a pause.
+
+    Raises OptedOut (nothing stored) for a member who opted out of tracking: rounds never match them."""
+    membership = core_crud.get_membership(s, group_id=group_id, member_id=member_id)
+    if membership is not None and membership.opted_out:
+        raise OptedOut(member_id)
     parsed = parse_topics(raw_topics)
     existing = crud.get_profile(s, group_id=group_id, member_id=member_id)
     topics = list(parsed.topics) or (list(existing.topics) if existing else [])
@@ -96,16 +106,20 @@ def pause(s: Session, *, group_id: int, member_id: int, weeks: int, now: datetim
 def member_timezone(s: Session, *, group_id: int, member_id: int) -> str:
     """The zone to show a member times in: their own, else the group's (UTC when neither is known)."""
     own = crud.member_timezone(s, group_id=group_id, member_id=member_id)
-    if own:
+    if own and valid_timezone(own):
         return own
     group = core_crud.get_group(s, group_id=group_id)
-    return group.timezone if group is not None else "UTC"
+    # A zone stored before zones were checked (Etc/GMT+13) falls back with a log line instead of crashing.
+    group_zone = checked_zone(group.timezone if group is not None else None, what=f"group {group_id}")
+    return checked_zone(own, default=group_zone, what=f"member {member_id}") if own else group_zone
 
 
 def group_timezone(s: Session, *, group_id: int, default: str) -> str:
     """The group's zone (for members without one of their own in a round), else `default`."""
     group = core_crud.get_group(s, group_id=group_id)
-    return group.timezone if group is not None and group.timezone else default
+    return checked_zone(
+        group.timezone if group is not None else None, default=default, what=f"group {group_id}"
+    )
 
 
 def set_timezone(s: Session, *, group_id: int, member_id: int, timezone: str) -> None:

@@ -59,13 +59,14 @@ def recent_partners(s: Session, *, group_id: int, now: datetime) -> dict[int, li
     return out
 
 
-def skipping_next_round(s: Session, *, group_id: int) -> set[int]:
-    """Members who answered "skip me next time" after the group's last round: that skip is still to come."""
+def skipping_next_round(s: Session, *, group_id: int, member_id: int | None = None) -> set[int]:
+    """Members (or just `member_id`) who answered "skip me next time" after the group's last round: that skip is
+    still to come."""
     last = crud.last_round(s, group_id=group_id)
     since = as_utc(last.created_at) if last is not None else None
     return {
         c.member_id
-        for c in crud.checkins(s, group_id=group_id)
+        for c in crud.checkins(s, group_id=group_id, member_id=member_id)
         if c.answer == "skip"
         and c.answered_at is not None
         and (since is None or as_utc(c.answered_at) > since)

@@ -20,6 +20,7 @@ from community.buddies.interests import Encoder, interest_encoder
 from community.buddies.plans import claim_scheduled_run
 from community.buddies.profiles import group_timezone
 from community.buddies.rounds import NotEligible, RoundOutcome, request_partner, run_round
+from community.buddies.status import BuddyState, buddy_status
 
 
 class _Course(Protocol):
@@ -50,10 +51,11 @@ class RoundReport:
 
 @dataclass(frozen=True)
 class PartnerRequest:
-    """`/buddy me`: "not_eligible" (not opted in or paused), "waiting" (on the list) or "matched" (`report`)."""
+    """`/buddy me`: "not_eligible" (why: `state`), "waiting" (on the list) or "matched" (`report`)."""
 
     status: Literal["not_eligible", "waiting", "matched"]
     report: RoundReport | None = None
+    state: BuddyState | None = None  # the member's buddy state when not eligible (opted out, paused, ...)
 
 
 class BuddyService:
@@ -124,7 +126,8 @@ class BuddyService:
                 multilingual=self.multilingual,
             )
         except NotEligible:
-            return PartnerRequest("not_eligible")
+            state = buddy_status(s, group_id=group_id, member_id=member_id, now=now).state
+            return PartnerRequest("not_eligible", state=state)
         if outcome is None:
             return PartnerRequest("waiting")
         return PartnerRequest("matched", self._report(s, group_id=group_id, outcome=outcome))

@@ -13,7 +13,8 @@ from storage.crud import buddies as crud
 
 @dataclass(frozen=True)
 class BuddySignal:
-    """One member's side of one match: who with, when, and how the check-in went (None: not answered)."""
+    """One member's side of one match: who with (empty: the partner was forgotten), when, and how the check-in
+    went (None: not answered)."""
 
     member_id: int
     partner_ids: tuple[int, ...]

@@ -11,7 +11,8 @@ _WORD = re.compile(r"[\w+#]+", re.UNICODE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 
 
-def _terms(query: str) -> list[str]:
+def search_terms(query: str) -> list[str]:
+    """The words a query searches by (at most 32); [] when it has none (only punctuation, symbols, spaces)."""
     terms: list[str] = []
     for w in _WORD.findall(query.lower()):
         if _CJK.search(w):
@@ -27,7 +28,7 @@ def _terms(query: str) -> list[str]:
 
 def search_courses(courses: Iterable[Course], query: str) -> list[Course]:
     """Courses matching the query, best first: title hits weigh most, then tags, then description."""
-    terms = _terms(query)
+    terms = search_terms(query)
     if not terms:
         return sorted(courses, key=lambda c: c.id or 0)
     scored: list[tuple[float, int, Course]] = []

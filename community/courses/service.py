@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from community.courses.search import search_courses
+from community.courses.search import search_courses, search_terms
 from community.courses.views import CourseDetails, CourseLine, CoursePage, RatingOutcome, price_text
 from storage.crud import courses as crud
 
@@ -18,7 +18,10 @@ def find_course(s: Session, *, course_id: int) -> CourseLine | None:
 
 
 def course_page(s: Session, *, group_id: int, query: str, page: int, page_size: int) -> CoursePage:
-    """Courses matching `query` (all when empty), best first; `page` is clamped to the last page."""
+    """Courses matching `query` (all when empty), best first; `page` is clamped to the last page. A query with
+    nothing to search by lists nothing (`searchable` False), never the whole catalogue as if it matched."""
+    if query.strip() and not search_terms(query):
+        return CoursePage(query=query, total=0, page=0, pages=0, lines=(), searchable=False)
     found = search_courses(crud.list_courses(s), query)
     if not found:
         return CoursePage(query=query, total=0, page=0, pages=0, lines=())

@@ -45,13 +45,15 @@ class CourseDetails:
 
 @dataclass(frozen=True)
 class CoursePage:
-    """One page of a catalogue search (`page` counts from 0; `pages` is 0 when nothing matched)."""
+    """One page of a catalogue search (`page` counts from 0; `pages` is 0 when nothing matched). `searchable` is
+    False for a query with nothing to search by (no letters or digits, e.g. "%"): nothing is listed then."""
 
     query: str
     total: int
     page: int
     pages: int
     lines: tuple[CourseLine, ...]
+    searchable: bool = True
 
 
 @dataclass(frozen=True)

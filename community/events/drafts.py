@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from common.numbers import NumberError, parse_int, shown
+from community.events.rules import RuleError, check_series
 from community.events.timeparse import parse_duration, parse_offsets, parse_repeat, parse_when
 
 MAX_TITLE = 200
@@ -14,6 +17,10 @@ MAX_CAPACITY = 100_000
 
 class EventError(ValueError):
     """A clear answer for the member (bad spec, refused change)."""
+
+
+class SpecError(EventError):
+    """A part typed in the wrong shape (a number that is not one): answered with the command's usage line."""
 
 
 @dataclass
@@ -65,19 +72,18 @@ def parse_add(text: str, *, tz: str, now: datetime) -> EventDraft:
         if part:
             apply_option(draft, part)
     check_start(draft.starts_at, now)
+    check_repeat(draft.rrule, draft.starts_at, draft.timezone)
     return draft
 
 
 def apply_option(draft: EventDraft, part: str) -> None:
     """One optional `| ...` part: a duration, a repeat, `course N`, `cap N` or `remind 1m,15m`."""
-    word, _, rest = part.partition(" ")
+    word, rest = (part.split(None, 1) + [""])[:2]
     key = word.lower()
     if key == "course":
-        draft.course_id = positive_int(rest, "course number")
+        draft.course_id = parse_course(rest)
     elif key in ("cap", "capacity", "max", "seats"):
-        draft.capacity = positive_int(rest, "capacity")
-        if draft.capacity > MAX_CAPACITY:
-            raise EventError(f"A capacity of at most {MAX_CAPACITY}, please.")
+        draft.capacity = parse_capacity(rest)
     elif key in ("remind", "reminders", "reminder"):
         draft.reminder_offsets = parse_offsets(rest)
     elif (minutes := parse_duration(part)) is not None:
@@ -86,16 +92,37 @@ def apply_option(draft: EventDraft, part: str) -> None:
         draft.rrule = rule
     else:
         raise EventError(
-            f"I don't understand {part[:40]!r}: use a duration (90m), a repeat (weekly), "
+            f"I don't understand '{shown(part, 40)}': use a duration (90m), a repeat (weekly), "
             "'course 3', 'cap 20' or 'remind 1h,15m'."
         )
 
 
-def positive_int(raw: str, what: str) -> int:
-    raw = raw.strip().lstrip("#")
-    if not raw.isdigit() or len(raw) > 9 or int(raw) < 1:
-        raise EventError(f"{raw[:20]!r} is not a {what}.")
-    return int(raw)
+def parse_capacity(raw: str) -> int:
+    """`cap N` for /event add and /event edit alike: 1 to MAX_CAPACITY seats."""
+    try:
+        return parse_int(raw, low=1, high=MAX_CAPACITY)
+    except NumberError:
+        raise SpecError(
+            f"'{shown(raw)}' is not a number of seats: write cap 20 (1 to {MAX_CAPACITY:,})."
+        ) from None
+
+
+def parse_course(raw: str) -> int:
+    """`course N` (or `course #N`) for /event add and /event edit alike."""
+    try:
+        return parse_int(raw, low=1, strip_hash=True)
+    except NumberError:
+        raise SpecError(f"'{shown(raw)}' is not a course number: write course 3 (see /courses).") from None
+
+
+def check_repeat(rrule: str | None, starts_at: datetime, tz: str) -> None:
+    """A series must happen within a year of its first start, at most once a day (`rules.check_series`)."""
+    if not rrule:
+        return
+    try:
+        check_series(rrule, starts_at.astimezone(ZoneInfo(tz)).replace(tzinfo=None))
+    except RuleError as e:
+        raise EventError(str(e)) from None
 
 
 def check_start(starts_at: datetime, now: datetime) -> None:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, vRecur
 from icalendar import Event as VEvent
 
+from common.numbers import shown
+from community.events.rules import RuleError, check_rule
 from storage.models import Event
+
+log = logging.getLogger(__name__)
 
 PRODID = "-//Cohort//Community events//EN"
 
@@ -33,7 +38,15 @@ def event_ics(event: Event, *, now: datetime, domain: str = "cohort.invalid", gr
     if group_title:
         ve.add("location", group_title[:200])
     if event.rrule:
-        ve.add("rrule", vRecur.from_ical(event.rrule))
+        try:  # a calendar app expands the rule itself: only one we would expand goes out
+            ve.add("rrule", vRecur.from_ical(check_rule(event.rrule)))
+        except RuleError as e:
+            log.warning(
+                "event %s: repeat rule %s left out of the calendar file: %s",
+                event.id,
+                shown(event.rrule, 60),
+                e,
+            )
     ve.add("sequence", max(0, event.version - 1))
     ve.add("status", "CANCELLED" if event.status == "cancelled" else "CONFIRMED")
     cal.add_component(ve)

@@ -26,8 +26,8 @@ class Recipient:
     platform: str
     user_id: str
     display_name: str  # the name they use now, else the account's
+    timezone: str  # the zone they read times in (their own when valid, else the group's)
     username: str | None = None
-    timezone: str | None = None  # the zone a reminder reads in (their own when valid, else the event's)
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class ReminderNotice:
     event_id: int
     title: str
     starts_at: datetime  # the occurrence this reminder is for (UTC)
-    timezone: str  # the event's zone (the group post reads in it)
+    timezone: str  # the group's zone (the group post reads in it; a direct one in `to.timezone`)
     as_of: datetime  # the time "starts in N min" is counted from
     group: GroupChat
     channel_id: str | None  # where the event's card lives (a Discord channel), None: the group's chat
@@ -53,5 +53,6 @@ class SeatNotice:
     group: GroupChat
     event_id: int
     title: str
+    starts_at: datetime  # the next occurrence (UTC), shown in `to.timezone`
     channel_id: str | None
     to: Recipient

@@ -2,7 +2,8 @@
 reminder rows.
 
 Series are expanded in the event's own zone on naive wall-clock times and localised afterwards, so a weekly 19:00
-session stays at 19:00 local across daylight-saving changes (its UTC instant moves by an hour).
+session stays at 19:00 local across daylight-saving changes (its UTC instant moves by an hour). Every expansion
+goes through `rules.expand`, bounded in count and in CPU time, whatever the stored rule says.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
 from sqlmodel import Session
 
+from community.events.rules import expand
 from community.events.timeparse import localize
 from storage.crud import events as crud
 from storage.models import Event, Group
@@ -30,14 +31,12 @@ def occurrences(
         return [event.starts_at] if start <= event.starts_at < end else []
     zone = ZoneInfo(event.timezone)
     first_local = event.starts_at.astimezone(zone).replace(tzinfo=None)
-    rule = rrulestr(event.rrule, dtstart=first_local)
-    # Compare in local naive time with a day's margin (offsets never exceed a day), then filter exactly in UTC.
+    # Compare in local naive time with a day's margin (offsets never exceed a day), then filter exactly in UTC;
+    # at most one occurrence a day, so the margins hold at most two more than `limit`.
     lo = start.astimezone(zone).replace(tzinfo=None) - timedelta(days=1)
     hi = end.astimezone(zone).replace(tzinfo=None) + timedelta(days=1)
     out: list[datetime] = []
-    for local in rule.xafter(lo, inc=True):
-        if local > hi:
-            break
+    for local in expand(event.rrule, first_local, after=lo, before=hi, limit=limit + 2):
         at = localize(local, zone)
         if start <= at < end:
             out.append(at)

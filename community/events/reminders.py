@@ -241,15 +241,13 @@ def build_notices(s: Session, event: Event, group: Group, r: Reminder, now: date
     """The group post (listing who is going) and one direct message per going member who has not muted."""
     assert event.id is not None and group.id is not None and r.id is not None
     going = crud.rsvps(s, group_id=group.id, event_id=event.id, status=crud.GOING)
-    names, readers = reminder_readers(
-        s, group=group, member_ids=[g.member_id for g in going], event_zone=event.timezone
-    )
+    names, readers = reminder_readers(s, group=group, member_ids=[g.member_id for g in going])
     post = ReminderNotice(
         reminder_id=r.id,
         event_id=event.id,
         title=event.title,
         starts_at=r.occurrence_start,
-        timezone=event.timezone,
+        timezone=group.timezone,  # a group post reads in the group's zone; each direct one in its reader's
         as_of=now,
         group=group_chat(group),
         channel_id=card_channel(

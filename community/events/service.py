@@ -9,11 +9,21 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from common.text import clip
-from community.events.audience import group_chat, recipients
-from community.events.drafts import EventDraft, EventError, check_start, clean_title, parse_add, positive_int
+from common.numbers import shown
+from community.events.audience import group_chat, reader_zone_of, recipients
+from community.events.drafts import (
+    EventDraft,
+    EventError,
+    SpecError,
+    check_repeat,
+    check_start,
+    clean_title,
+    parse_add,
+    parse_capacity,
+    parse_course,
+)
 from community.events.notices import Recipient, SeatNotice
-from community.events.recurrence import effective_offsets, materialise_reminders
+from community.events.recurrence import effective_offsets, materialise_reminders, next_occurrence
 from community.events.timeparse import TimeParseError, parse_duration, parse_offsets, parse_repeat, parse_when
 from community.events.views import EventCard, card_channel, card_of
 from storage.crud import courses as course_crud
@@ -21,6 +31,7 @@ from storage.crud import events as crud
 from storage.models import Event, Group
 
 EDITABLE = ("title", "when", "duration", "repeat", "cap", "course", "remind")
+NOT_YOUR_DRAFT = "Only the owner who added this event can save or discard it."
 
 
 # ---- add: propose, then confirm -------------------------------------------------------------------------------
@@ -31,6 +42,7 @@ class Proposal:
     draft: EventDraft
     offsets: tuple[int, ...]
     pending_id: int
+    reader_zone: str  # the zone of the owner who typed it (the echo's times), else the group's
 
 
 def propose_event(
@@ -56,7 +68,7 @@ def propose_event(
         expires_at=now + ttl,
     )
     assert pending.id is not None
-    return Proposal(draft, tuple(offsets), pending.id)
+    return Proposal(draft, tuple(offsets), pending.id, reader_zone_of(s, group=group, member_id=member_id))
 
 
 def confirm_event(
@@ -65,7 +77,7 @@ def confirm_event(
     """Save (or discard: None) the proposal, once, by the owner who made it. Returns the new event's card."""
     pending = crud.get_pending(s, group_id=group_id, pending_id=pending_id)
     if pending is not None and pending.member_id != member_id:
-        raise EventError("Only the owner who added this event can save or discard it.")
+        raise EventError(NOT_YOUR_DRAFT)
     taken = crud.take_pending(s, group_id=group_id, pending_id=pending_id, action="event_add", now=now)
     if taken is None:
         raise EventError("That confirmation was already used or has expired. Add the event again.")
@@ -84,6 +96,7 @@ def confirm_event(
 
 def create_event(s: Session, *, group: Group, member_id: int, draft: EventDraft, now: datetime) -> Event:
     check_start(draft.starts_at, now)
+    check_repeat(draft.rrule, draft.starts_at, draft.timezone)  # a draft saved before the rule checks existed
     assert group.id is not None
     event = crud.add_event(
         s,
@@ -115,48 +128,53 @@ def _locked_event(s: Session, *, group_id: int, event_id: int) -> tuple[Event, G
 
 @dataclass(frozen=True)
 class Edited:
+    """An owner's edit: the field changed, the card (in the editor's zone) and whom to tell directly."""
+
+    field: str  # one of EDITABLE ("capacity" is "cap", "reminders" is "remind")
     card: EventCard
-    title: str
-    starts_at: datetime
-    timezone: str
     moved: tuple[Recipient, ...]  # members going, to tell when the start moved (else empty)
+    promoted: tuple[Recipient, ...]  # moved up from the waitlist by a larger (or no) cap
 
 
-def edit(s: Session, *, group_id: int, event_id: int, field_name: str, value: str, now: datetime) -> Edited:
+def edit(
+    s: Session, *, group_id: int, event_id: int, member_id: int, field_name: str, value: str, now: datetime
+) -> Edited:
     event, group = _locked_event(s, group_id=group_id, event_id=event_id)
     old_start = event.starts_at
-    if (
-        field_name.lower() == "course"
-        and value.strip().isdigit()
-        and course_crud.get_course(s, course_id=int(value.strip())) is None
-    ):
-        raise EventError(f"There is no course #{clip(value, 12)}.")
     try:
-        edit_event(s, event, group, field_name=field_name, value=value, now=now)
+        name = edit_event(s, event, group, field_name=field_name, value=value, now=now)
+    except SpecError as e:
+        raise SpecError(f"{e} Nothing was changed.") from None
     except (EventError, TimeParseError) as e:
         raise EventError(f"{e} Nothing was changed.") from None
+    promoted: list[int] = []
+    if name == "cap":
+        promoted = _fill_seats(s, event)
     moved: list[Recipient] = []
     if event.starts_at != old_start:
         going = [r.member_id for r in crud.rsvps(s, group_id=group_id, event_id=event_id, status=crud.GOING)]
         moved = recipients(s, group=group, member_ids=going)
-    card = card_of(s, event, group, now=now)
-    return Edited(card, event.title, event.starts_at, event.timezone, tuple(moved))
+    card = card_of(s, event, group, now=now, zone=reader_zone_of(s, group=group, member_id=member_id))
+    return Edited(name, card, tuple(moved), tuple(recipients(s, group=group, member_ids=promoted)))
 
 
 def edit_event(s: Session, event: Event, group: Group, *, field_name: str, value: str, now: datetime) -> str:
-    """Change one field, bump the version (stale reminders die) and rebuild reminders. Returns the field's name."""
+    """Change one field, bump the version (stale reminders die) and rebuild reminders. Returns the field's name
+    (one of EDITABLE). A new time is read in the group's zone (or the zone it names), like /event add."""
     if event.status != "scheduled":
         raise EventError("That event was cancelled; it can't be edited.")
     name = field_name.lower()
+    off = value.strip().lower() in ("none", "off")
     if name == "title":
         event.title = clean_title(value)
     elif name == "when":
-        event.starts_at = parse_when(value, event.timezone, now)
+        event.starts_at = parse_when(value, group.timezone, now)
+        event.timezone = group.timezone
         check_start(event.starts_at, now)
     elif name == "duration":
         minutes = parse_duration(value)
         if minutes is None:
-            raise EventError(f"{value[:20]!r} is not a duration; try 90m or 1h30m.")
+            raise EventError(f"'{shown(value)}' is not a duration; try 90m or 1h30m.")
         event.duration_minutes = minutes
     elif name == "repeat":
         if value.strip().lower() in ("none", "once", "off"):
@@ -167,15 +185,20 @@ def edit_event(s: Session, event: Event, group: Group, *, field_name: str, value
                 raise EventError("Repeat: daily, weekly, every other week, monthly, an RRULE, or none.")
             event.rrule = rule
     elif name in ("cap", "capacity"):
-        event.capacity = None if value.strip().lower() in ("none", "off") else positive_int(value, "capacity")
+        name = "cap"
+        event.capacity = None if off else parse_capacity(value)
     elif name == "course":
-        event.course_id = (
-            None if value.strip().lower() in ("none", "off") else positive_int(value, "course number")
-        )
+        course_id = None if off else parse_course(value)
+        if course_id is not None and course_crud.get_course(s, course_id=course_id) is None:
+            raise EventError(f"There is no course #{course_id}.")
+        event.course_id = course_id
     elif name in ("remind", "reminders"):
+        name = "remind"
         event.reminder_offsets = None if value.strip().lower() == "default" else parse_offsets(value)
     else:
         raise EventError(f"You can edit: {', '.join(EDITABLE)}.")
+    if name in ("when", "repeat"):
+        check_repeat(event.rrule, event.starts_at, event.timezone)
     bump(s, event, group, now=now)
     return name
 
@@ -193,17 +216,15 @@ def bump(s: Session, event: Event, group: Group, *, now: datetime) -> None:
 @dataclass(frozen=True)
 class Cancelled:
     title: str
-    starts_at: datetime
-    timezone: str
+    starts_at: datetime  # the next occurrence it would have had (UTC); each recipient reads it in their zone
     notify: tuple[Recipient, ...]  # who had said going, maybe or was waitlisted
 
 
 def cancel(s: Session, *, group_id: int, event_id: int, now: datetime) -> Cancelled:
     event, group = _locked_event(s, group_id=group_id, event_id=event_id)
+    starts_at = next_occurrence(event, now) or event.starts_at
     to_tell = cancel_event(s, event, now=now)
-    return Cancelled(
-        event.title, event.starts_at, event.timezone, tuple(recipients(s, group=group, member_ids=to_tell))
-    )
+    return Cancelled(event.title, starts_at, tuple(recipients(s, group=group, member_ids=to_tell)))
 
 
 def cancel_event(s: Session, event: Event, *, now: datetime) -> list[int]:
@@ -263,6 +284,7 @@ def set_rsvp(
 class RsvpAnswer:
     status: str  # going | maybe | no | waitlist
     title: str
+    starts_at: datetime  # the next occurrence (UTC)
     promoted: tuple[Recipient, ...]  # moved up from the waitlist: tell them directly
 
 
@@ -275,7 +297,10 @@ def answer(
     group = crud.group_row(s, group_id=group_id)
     assert event is not None and group is not None
     return RsvpAnswer(
-        result.status, event.title, tuple(recipients(s, group=group, member_ids=result.promoted))
+        result.status,
+        event.title,
+        next_occurrence(event, now) or event.starts_at,
+        tuple(recipients(s, group=group, member_ids=result.promoted)),
     )
 
 
@@ -305,17 +330,20 @@ def seats_freed(s: Session, *, group_id: int, now: datetime) -> list[SeatNotice]
         if event is None:
             continue
         channel = card_channel(event, group.platform_chat_id)
+        starts_at = next_occurrence(event, now) or event.starts_at
         for to in recipients(s, group=group, member_ids=member_ids):
-            notices.append(SeatNotice(group_chat(group), event_id, event.title, channel, to))
+            notices.append(SeatNotice(group_chat(group), event_id, event.title, starts_at, channel, to))
     return notices
 
 
 def _fill_seats(s: Session, event: Event) -> list[int]:
-    assert event.id is not None and event.capacity is not None
+    """Move the waitlist up, first come first served, while seats are free (all of it when there is no cap).
+    A lower cap moves nobody down: those going stay going, and nobody new gets in until seats free up."""
+    assert event.id is not None
     going = len(crud.rsvps(s, group_id=event.group_id, event_id=event.id, status=crud.GOING))
     promoted = []
     for waiting in crud.rsvps(s, group_id=event.group_id, event_id=event.id, status=crud.WAITLIST):
-        if going >= event.capacity:
+        if event.capacity is not None and going >= event.capacity:
             break
         crud.move_up(s, rsvp=waiting)
         promoted.append(waiting.member_id)

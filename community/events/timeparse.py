@@ -1,20 +1,25 @@
 """Reading what owners type for event times, durations, repeats and reminder offsets.
 
 English (and most other languages) goes to `dateparser`; a small reader handles the common Chinese forms
-("明天晚上8点", "下周二 19:30", "12月3日下午3点半") that dateparser does not understand. Everything is read as wall-clock
-time in the group's zone and returned as an aware UTC datetime. Impossible dates (31 February) get their own
-message instead of a vague "could not read".
+("明天晚上8点", "下周二 19:30", "12月3日下午3点半") that dateparser does not understand. A time is read as wall-clock
+time in the group's zone, unless the text names its own zone ("20:00 UTC", "20:00Z", "+05:30", "UTC-3", "EST",
+"Europe/Berlin"): then in that one. It is returned as an aware UTC datetime. Impossible dates (31 February, month
+13) and clock times (25pm, 24:61) get their own message instead of a vague "could not read" or a wrong time.
 """
 
 from __future__ import annotations
 
 import calendar
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 import dateparser
-from dateutil.rrule import rrulestr
+from dateparser.timezone_parser import pop_tz_offset_from_string
+
+from common.numbers import shown
+from community.events.rules import RuleError, check_rule
+from community.members.timezones import valid_timezone, zone_label
 
 MAX_DURATION_MINUTES = 24 * 60
 MAX_OFFSET_MINUTES = 14 * 24 * 60
@@ -32,29 +37,36 @@ _ISO = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2}))?\s*
 _DAY_MONTH = re.compile(
     r"\b(\d{1,2})(?:st|nd|rd|th)?\s+([A-Za-z]{3,9})\b|\b([A-Za-z]{3,9})\s+(\d{1,2})(?:st|nd|rd|th)?\b"
 )
+EXAMPLES = "Try 'tomorrow 8pm', 'next Tue 19:30' or '2026-12-03 18:00'."
 
 
 def parse_when(text: str, tz: str, now: datetime) -> datetime:
-    """The UTC instant that `text` names in zone `tz`, relative to `now` (aware). Raises TimeParseError."""
+    """The UTC instant that `text` names, read in zone `tz` unless it names its own, relative to `now` (aware).
+    Raises TimeParseError."""
     text = text.strip()
     if not text:
         raise TimeParseError("Say when, e.g. 'tomorrow 8pm', 'next Tue 19:30' or '2026-12-03 18:00'.")
     if len(text) > 80:
         raise TimeParseError("That time is too long to read; write it like 'next Tue 19:30'.")
-    zone = ZoneInfo(tz)
+    rest, named = split_zone(text)
+    rest = _DOTTED_CLOCK.sub(r"\1:\2", rest)  # "19.30" and "7.30pm" (dateparser would drop them silently)
+    zone = named or ZoneInfo(tz)
+    if not rest:
+        raise TimeParseError(f"Say when as well as the zone. {EXAMPLES}")
     local_now = now.astimezone(zone).replace(tzinfo=None)
-    _check_impossible_date(text)
+    _check_impossible_date(rest)
+    _check_clock(rest)
     local: datetime | None = None
-    if re.search(r"[\u4e00-\u9fff]", text):
-        local = parse_chinese(text, local_now)
+    if re.search(r"[\u4e00-\u9fff]", rest):
+        local = parse_chinese(rest, local_now)
     if local is None:
-        iso = _ISO.match(text)
+        iso = _ISO.match(rest)
         if iso:
             y, mo, d, h, mi = (int(x) if x else 0 for x in iso.groups())
             local = datetime(y, mo, d, h, mi)
     if local is None:
         parsed = dateparser.parse(
-            text,
+            rest,
             languages=["en", "zh", "de", "fr", "es"],
             settings={
                 "PREFER_DATES_FROM": "future",
@@ -64,30 +76,108 @@ def parse_when(text: str, tz: str, now: datetime) -> datetime:
         )
         local = parsed
     if local is None:
-        raise TimeParseError(
-            f"I couldn't read {text[:80]!r} as a time. Try 'tomorrow 8pm', 'next Tue 19:30' or "
-            "'2026-12-03 18:00'."
-        )
+        raise TimeParseError(f"I couldn't read '{shown(text, 80)}' as a time. {EXAMPLES}")
     return localize(local.replace(tzinfo=None, microsecond=0), zone)
 
 
-def localize(local: datetime, zone: ZoneInfo) -> datetime:
+def localize(local: datetime, zone: tzinfo) -> datetime:
     """A naive wall-clock time in `zone` as UTC (PEP 495 fold=0): a time inside a spring-forward gap moves forward
     by the gap (02:30 becomes 03:30), a repeated autumn time means its first occurrence."""
     return local.replace(tzinfo=zone, fold=0).astimezone(UTC)
 
 
+# ---- an explicit zone in the text -----------------------------------------------------------------------------
+MIN_UTC_OFFSET, MAX_UTC_OFFSET = timedelta(hours=-12), timedelta(hours=14)
+# Abbreviations that name different zones in different places (IST: India, Ireland or Israel; CST: Central
+# America or China): refused rather than guessed.
+AMBIGUOUS_ABBREVIATIONS = frozenset(
+    {"IST", "CST", "CDT", "BST", "AST", "ADT", "GST", "SST", "ECT", "AMT", "AMST"}
+)
+_IANA = re.compile(r"(?<![\w/])[A-Za-z][\w+\-]*(?:/[\w+\-]+)+")
+_UTC_OFFSET = re.compile(r"\b(?:UTC|GMT)\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?(?!\d)", re.I)
+# "+05:30", "+0500", "-03" after a clock time or a space, at the end of the text
+_BARE_OFFSET = re.compile(r"(?:(?<=\s)|(?<=\d:\d\d)|(?<=[ap]m))([+-])(\d{2})(?::?(\d{2}))?\s*$", re.I)
+_ZULU = re.compile(r"(?:(?<=\d)|(?<=\s))Z\s*$", re.I)
+
+
+def split_zone(text: str) -> tuple[str, tzinfo | None]:
+    """The text without the zone it names, and that zone (None when it names none). A zone that is unknown,
+    ambiguous or out of range raises TimeParseError: it is never silently ignored."""
+    m = _IANA.search(text)
+    if m:
+        name = valid_timezone(m.group(0))
+        if name is None:
+            raise TimeParseError(
+                f"I don't know the time zone '{shown(m.group(0), 40)}'. Use a name like Europe/Berlin, "
+                "or an offset like +05:30."
+            )
+        return _without(text, m), ZoneInfo(name)
+    for pattern in (_UTC_OFFSET, _BARE_OFFSET):
+        m = pattern.search(text)
+        if m:
+            return _without(text, m), _fixed(m.group(0), m.group(1), m.group(2), m.group(3))
+    m = _ZULU.search(text)
+    if m:
+        return _without(text, m), ZoneInfo("UTC")
+    rest, found = pop_tz_offset_from_string(text)
+    if found is None:
+        return text, None
+    name = str(found.tzname(None)).upper()
+    if name in AMBIGUOUS_ABBREVIATIONS:
+        raise TimeParseError(
+            f"{name} means different zones in different places; write an offset like +05:30 or a zone name "
+            "like Asia/Kolkata."
+        )
+    if name in ("UTC", "GMT", "Z"):
+        return " ".join(rest.split()), ZoneInfo("UTC")
+    offset = found.utcoffset(None)
+    if offset is None or not MIN_UTC_OFFSET <= offset <= MAX_UTC_OFFSET:
+        raise TimeParseError(f"I can't use the time zone {shown(name, 12)}; write an offset like +05:30.")
+    return " ".join(rest.split()), timezone(offset)
+
+
+def _without(text: str, m: re.Match[str]) -> str:
+    return " ".join((text[: m.start()] + " " + text[m.end() :]).split())
+
+
+def _fixed(raw: str, sign: str, hours: str, minutes: str | None) -> tzinfo:
+    h, mi = int(hours), int(minutes or 0)
+    offset = timedelta(hours=h, minutes=mi) * (-1 if sign == "-" else 1)
+    if mi >= 60 or not MIN_UTC_OFFSET <= offset <= MAX_UTC_OFFSET:
+        raise TimeParseError(
+            f"'{shown(raw.strip(), 12)}' is not an offset any place uses: they go from -12:00 to +14:00."
+        )
+    return ZoneInfo("UTC") if not offset else timezone(offset)
+
+
+# ---- impossible dates and clock times -------------------------------------------------------------------------
+_DOTTED_CLOCK = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{2})(?![\d.])")  # not a date such as 3.12.2026
+_TWELVE_HOUR = re.compile(r"(?<![\d:.])(\d{1,3})(?::(\d{1,3}))?\s*([ap])\.?\s?m\b\.?", re.I)
+_TWENTY_FOUR_HOUR = re.compile(r"(?<![\d:])(\d{1,3}):(\d{1,3})(?![\d:])")
+
+
+def _check_clock(text: str) -> None:
+    """Refuse clock times no day has (25pm, 0am, 24:61), which dateparser would read as some other time."""
+    for m in _TWELVE_HOUR.finditer(text):
+        hour, minute = int(m.group(1)), int(m.group(2) or 0)
+        if not 1 <= hour <= 12 or minute > 59 or (m.group(2) is not None and len(m.group(2)) != 2):
+            raise TimeParseError(f"{shown(m.group(0).strip(), 12)} is not a time of day. {EXAMPLES}")
+    for m in _TWENTY_FOUR_HOUR.finditer(text):
+        hour, minute = int(m.group(1)), int(m.group(2))
+        if hour > 23 or minute > 59 or len(m.group(2)) != 2:
+            raise TimeParseError(f"{shown(m.group(0), 12)} is not a time of day. {EXAMPLES}")
+
+
 def _check_impossible_date(text: str) -> None:
     def check(year: int, month: int, day: int) -> None:
-        if 1 <= month <= 12 and day > calendar.monthrange(year, month)[1]:
+        if not 1 <= month <= 12:
+            raise TimeParseError(f"There is no month {month}: check the date.")
+        if not 1 <= day <= calendar.monthrange(year, month)[1]:
             raise TimeParseError(f"There is no {day} {calendar.month_name[month]}: check the date.")
 
     iso = _ISO.match(text)
     if iso:
-        year, month, day = int(iso.group(1)), int(iso.group(2)), int(iso.group(3))
-        if not 1 <= month <= 12:
-            raise TimeParseError(f"There is no month {month}.")
-        check(year, month, day)
+        check(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
         return
     for m in _DAY_MONTH.finditer(text):
         day_s, month_s = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
@@ -147,10 +237,10 @@ def parse_chinese(text: str, local_now: datetime) -> datetime | None:
     if m.group("mo"):
         year = int(m.group("y") or local_now.year)
         month, dom = int(m.group("mo")), int(m.group("d"))
-        if not 1 <= month <= 12 or dom > calendar.monthrange(year, month)[1]:
-            raise TimeParseError(
-                f"There is no {dom} {calendar.month_name[month] if 1 <= month <= 12 else month}."
-            )
+        if not 1 <= month <= 12:
+            raise TimeParseError(f"There is no month {month}: check the date.")
+        if not 1 <= dom <= calendar.monthrange(year, month)[1]:
+            raise TimeParseError(f"There is no {dom} {calendar.month_name[month]}: check the date.")
         day = date(year, month, dom)
         if not m.group("y") and day < local_now.date():
             day = date(year + 1, month, dom)
@@ -226,7 +316,6 @@ _REPEATS = {
     "every month": "FREQ=MONTHLY",
     "每月": "FREQ=MONTHLY",
 }
-_ALLOWED_FREQ = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
 
 
 def parse_repeat(text: str) -> str | None:
@@ -245,22 +334,12 @@ def parse_repeat(text: str) -> str | None:
 
 
 def validate_rrule(raw: str) -> str:
-    """Check an RRULE body with dateutil; refuse rules that fire more often than daily."""
-    if len(raw) > 200 or not re.fullmatch(r"[A-Za-z0-9=;,+\-:]+", raw):
-        raise TimeParseError("That RRULE has characters or a length I can't accept.")
-    body = raw.upper()
-    parts = dict(p.split("=", 1) for p in body.split(";") if "=" in p)
-    if parts.get("FREQ") not in _ALLOWED_FREQ:
-        raise TimeParseError(
-            "Repeats can be daily, weekly, every other week, monthly or yearly — not more often."
-        )
-    if "DTSTART" in body:
-        raise TimeParseError("Leave DTSTART out of the RRULE: the event's time is the start.")
+    """The rule's text checked part by part (`rules.check_rule`: at most daily, INTERVAL from 1, values in
+    range). Whether it ever happens depends on the start: `rules.check_series` when the event is saved."""
     try:
-        rrulestr(body, dtstart=datetime(2026, 1, 1))
-    except (ValueError, TypeError) as e:
-        raise TimeParseError(f"That RRULE is not valid ({str(e)[:80]}).") from None
-    return body
+        return check_rule(raw)
+    except RuleError as e:
+        raise TimeParseError(str(e)) from None
 
 
 _OFFSET = re.compile(r"^(\d{1,5})\s*(m|min|mins|minutes?|h|hr|hours?|d|days?)?$", re.I)
@@ -278,7 +357,7 @@ def parse_offsets(text: str) -> list[int]:
         m = _OFFSET.match(item)
         if not m:
             raise TimeParseError(
-                f"{item[:20]!r} is not a reminder time; use minutes like 15, or 15m, 2h, 1d."
+                f"'{shown(item, 20)}' is not a reminder time; use minutes like 15, or 15m, 2h, 1d."
             )
         n, unit = int(m.group(1)), (m.group(2) or "m").lower()
         minutes = n * (1440 if unit.startswith("d") else 60 if unit.startswith("h") else 1)
@@ -290,9 +369,10 @@ def parse_offsets(text: str) -> list[int]:
 
 # ---- display --------------------------------------------------------------------------------------------------
 def format_when(at: datetime, tz: str) -> str:
-    """'Thu 3 Dec 2026, 20:00 Asia/Shanghai'."""
-    local = at.astimezone(ZoneInfo(tz))
-    return f"{local:%a} {local.day} {local:%b %Y, %H:%M} {tz}"
+    """'Thu 3 Dec 2026, 20:00 Asia/Shanghai' ('UTC+5' for Etc/GMT-5; a zone that is not one reads as UTC)."""
+    name = valid_timezone(tz) or "UTC"
+    local = at.astimezone(ZoneInfo(name))
+    return f"{local:%a} {local.day} {local:%b %Y, %H:%M} {zone_label(name)}"
 
 
 def format_offset(minutes: int) -> str:
@@ -314,11 +394,6 @@ def describe_rrule(rrule: str | None) -> str:
 
 
 def reader_zone(member_tz: str | None, fallback: str) -> str:
-    """The member's own zone when it is a valid one, else the fallback."""
-    if member_tz:
-        try:
-            ZoneInfo(member_tz)
-            return member_tz
-        except (ValueError, KeyError, OSError):
-            pass
-    return fallback
+    """The zone a person reads times in: their own (set with /timezone) when it is a real zone, else `fallback`
+    (the group's)."""
+    return (valid_timezone(member_tz) if member_tz else None) or fallback

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from community.events.audience import reader_zone_of
 from community.events.ics import event_ics, ics_filename
 from community.events.recurrence import effective_offsets, next_occurrence
-from community.events.timeparse import reader_zone
 from storage.crud import courses as course_crud
 from storage.crud import events as crud
 from storage.models import Event, Group
@@ -30,7 +30,7 @@ class EventCard:
     title: str
     status: str  # scheduled | cancelled
     next_start: datetime  # the next occurrence (the first start once none is ahead)
-    timezone: str
+    timezone: str  # the zone its times are shown in: the reader's, or the group's for the card in the group
     duration_minutes: int
     rrule: str | None
     course: CourseRef | None
@@ -66,7 +66,8 @@ def _channel(channel_id: str | None, chat_id: str | None, group_chat_id: str) ->
     return None
 
 
-def card_of(s: Session, event: Event, group: Group, *, now: datetime) -> EventCard:
+def card_of(s: Session, event: Event, group: Group, *, now: datetime, zone: str | None = None) -> EventCard:
+    """The event's card, its times in `zone` (a reader's); None: the group's zone (the card posted in the group)."""
     assert event.id is not None
     counts = crud.rsvp_counts(s, group_id=event.group_id, event_id=event.id)
     course = None
@@ -79,7 +80,7 @@ def card_of(s: Session, event: Event, group: Group, *, now: datetime) -> EventCa
         title=event.title,
         status=event.status,
         next_start=next_occurrence(event, now) or event.starts_at,
-        timezone=event.timezone,
+        timezone=zone or group.timezone,
         duration_minutes=event.duration_minutes,
         rrule=event.rrule,
         course=course,
@@ -96,6 +97,7 @@ def card_of(s: Session, event: Event, group: Group, *, now: datetime) -> EventCa
 
 
 def event_card(s: Session, *, group_id: int, event_id: int, now: datetime) -> EventCard | None:
+    """The card as the group sees it (in the group's zone): for the card message itself."""
     event = crud.get_event(s, group_id=group_id, event_id=event_id)
     group = crud.group_row(s, group_id=group_id)
     if event is None or group is None:
@@ -111,12 +113,15 @@ class EventDetails:
     waitlist: tuple[str, ...]
 
 
-def event_details(s: Session, *, group_id: int, event_id: int, now: datetime) -> EventDetails | None:
+def event_details(
+    s: Session, *, group_id: int, event_id: int, member_id: int, now: datetime
+) -> EventDetails | None:
+    """The card and who answered, with times in the reader's (`member_id`) zone."""
     event = crud.get_event(s, group_id=group_id, event_id=event_id)
     group = crud.group_row(s, group_id=group_id)
     if event is None or group is None:
         return None
-    card = card_of(s, event, group, now=now)
+    card = card_of(s, event, group, now=now, zone=reader_zone_of(s, group=group, member_id=member_id))
     names: dict[str, tuple[str, ...]] = {}
     for status in (crud.GOING, crud.MAYBE, crud.WAITLIST):
         ids = [r.member_id for r in crud.rsvps(s, group_id=group_id, event_id=event_id, status=status)]
@@ -158,7 +163,6 @@ class Upcoming:
 def upcoming(s: Session, *, group_id: int, member_id: int, now: datetime) -> Upcoming:
     group = crud.group_row(s, group_id=group_id)
     assert group is not None
-    own = crud.member_timezones(s, group_id=group_id, member_ids=[member_id]).get(member_id)
     rows = []
     for event in crud.scheduled_events(s, group_id=group_id):
         nxt = next_occurrence(event, now - timedelta(minutes=event.duration_minutes))
@@ -166,4 +170,4 @@ def upcoming(s: Session, *, group_id: int, member_id: int, now: datetime) -> Upc
             going = crud.rsvp_counts(s, group_id=group_id, event_id=event.id).get(crud.GOING, 0)
             rows.append(UpcomingEvent(event.id, event.title, nxt, event.rrule, going))
     rows.sort(key=lambda r: r.next_start)
-    return Upcoming(reader_zone(own, group.timezone), tuple(rows))
+    return Upcoming(reader_zone_of(s, group=group, member_id=member_id), tuple(rows))

@@ -78,6 +78,24 @@ class IngestService:
                     crud.ensure_membership(s, group_id=group.id, member_id=member.id, role="admin")
             return Identity(group_id=group.id, member_id=member.id, role=role)
 
+    def find_identity(
+        self, *, chat: ChatRef, person: PersonRef, admin: bool | None = None
+    ) -> Identity | None:
+        """The identity of a person who is (or was) a member of the chat's group; None, and nothing created, when
+        the group, the account or the membership does not exist (e.g. a stale button pressed after /forget).
+
+        `admin` decides the role as in `identify`, without storing it."""
+        with self.store.session() as s:
+            group = crud.find_group(s, platform=chat.platform, chat_id=chat.chat_id)
+            account = crud.find_account(s, platform=person.platform, user_id=person.user_id)
+            if group is None or group.id is None or account is None:
+                return None
+            membership = crud.get_membership(s, group_id=group.id, member_id=account.member_id)
+            if membership is None:
+                return None
+            role = membership.role if admin is None else ("admin" if admin else "member")
+            return Identity(group_id=group.id, member_id=account.member_id, role=role)
+
     def grant_role(self, *, chat: ChatRef, person: PersonRef, role: str) -> Identity:
         """Set a member's stored role (the console's local owner; platforms use their own admin lists)."""
         identity = self.identify(chat=chat, person=person)

@@ -6,13 +6,19 @@ plus a few large cities that are not zone names themselves (Beijing is Asia/Shan
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from rapidfuzz import fuzz, process
+
+from common.numbers import NumberError, parse_int, shown
+
+log = logging.getLogger(__name__)
 
 MAX_INPUT = 64
 
@@ -37,23 +43,51 @@ CITY_ALIASES: dict[str, str] = {
 }
 # fmt: on
 
-_OFFSET = re.compile(r"^(?:utc|gmt)\s*([+-])\s*(\d{1,2})(?::?(00))?$", re.I)
+# "UTC+8", "GMT-3", "utc +5:00", "UTC+0530": a fixed offset (only whole hours have an IANA zone: Etc/GMT-8).
+_OFFSET = re.compile(r"^(?:utc|gmt)([+-])([0-9]{1,2})(?::?([0-9]{2}))?$", re.I)
+# Offsets in use on Earth, and so the range of the IANA Etc/GMT zones.
+MIN_OFFSET, MAX_OFFSET = -12, 14
+# Files of a zoneinfo directory that are not zones a person lives in.
+_NOT_ZONES = frozenset({"factory", "localtime", "posixrules"})
+_NOT_ZONE_PREFIXES = ("posix/", "right/", "systemv/")
+_ETC_GMT = re.compile(r"^Etc/GMT([+-])(\d{1,2})$")
+_UTC_NAMES = frozenset(
+    {"utc", "etc/utc", "etc/uct", "uct", "etc/universal", "universal", "etc/zulu", "zulu", "gmt", "etc/gmt",
+     "gmt0", "gmt+0", "gmt-0", "etc/gmt0", "etc/gmt+0", "etc/gmt-0", "greenwich", "etc/greenwich"}
+)  # fmt: skip
+
+
+# Why an offset the member typed has no zone: beyond UTC-12..UTC+14, or not a whole hour (UTC+5:30).
+ZoneProblem = Literal["offset_range", "offset_minutes"]
 
 
 @dataclass(frozen=True)
 class TimezoneMatch:
-    """`name` when the input resolved; otherwise `suggestions` (possibly empty)."""
+    """`name` (a real IANA zone) when the input resolved; otherwise `suggestions` (possibly empty) and, when the
+    input is an offset that no zone has, `problem`."""
 
     name: str | None
     suggestions: tuple[str, ...] = ()
+    problem: ZoneProblem | None = None
+
+
+@lru_cache(maxsize=1)
+def known_zones() -> dict[str, str]:
+    """Lower-case name -> IANA name of every real zone (`zoneinfo.available_timezones()` less the files of a
+    zoneinfo directory that are not zones: Factory, localtime, posixrules, posix/..., right/...)."""
+    return {
+        name.lower(): name
+        for name in available_timezones()
+        if name.lower() not in _NOT_ZONES and not name.lower().startswith(_NOT_ZONE_PREFIXES)
+    }
 
 
 @lru_cache(maxsize=1)
 def _choices() -> dict[str, str]:
-    """Lower-case key -> IANA name: full names, their city part ("berlin"), and the aliases."""
+    """Lower-case key -> IANA name for fuzzy matching: full names, their city part ("berlin"), and the aliases."""
     out: dict[str, str] = {}
-    for name in sorted(available_timezones()):
-        if name.startswith(("Etc/", "SystemV/", "posix/", "right/")) or name in ("localtime", "Factory"):
+    for name in sorted(known_zones().values()):
+        if name.startswith("Etc/"):
             continue
         out[name.lower()] = name
         city = name.rsplit("/", 1)[-1].replace("_", " ").lower()
@@ -63,21 +97,38 @@ def _choices() -> dict[str, str]:
     return out
 
 
+def _offset_zone(sign: str, raw_hours: str, raw_minutes: str | None) -> TimezoneMatch:
+    """ "UTC+8" -> Etc/GMT-8 (only whole hours from UTC-12 to UTC+14 are zones)."""
+    try:
+        hours = parse_int(raw_hours, high=99)
+        minutes = parse_int(raw_minutes or "0", high=99)
+    except NumberError:
+        return TimezoneMatch(None)
+    signed = (hours * 60 + minutes) * (-1 if sign == "-" else 1)
+    if minutes >= 60 or not MIN_OFFSET * 60 <= signed <= MAX_OFFSET * 60:
+        return TimezoneMatch(None, problem="offset_range")
+    if minutes:
+        return TimezoneMatch(None, problem="offset_minutes")
+    # POSIX-style Etc zones have inverted signs: UTC+8 is Etc/GMT-8.
+    name = "UTC" if hours == 0 else f"Etc/GMT{'+' if sign == '-' else '-'}{hours}"
+    return TimezoneMatch(known_zones().get(name.lower()))
+
+
 def resolve_timezone(raw: str, *, limit: int = 3) -> TimezoneMatch:
-    """Resolve "Europe/Berlin", "berlin", "New York", "UTC+8"; otherwise suggest up to `limit` zones."""
+    """The one zone parser (`/timezone` and `/settings timezone`): "Europe/Berlin", "berlin", "New York", "UTC+8"
+    resolve to a real IANA zone; anything else gets up to `limit` suggestions (and a reason when it is an offset
+    that no zone has, like UTC-13)."""
     text = " ".join(raw.strip().split())[:MAX_INPUT]
     if not text:
         return TimezoneMatch(None)
     m = _OFFSET.match(text.replace(" ", ""))
     if m:
-        hours = int(m.group(2))
-        if hours <= 14:
-            # POSIX-style Etc zones have inverted signs: UTC+8 is Etc/GMT-8.
-            return TimezoneMatch(
-                "UTC" if hours == 0 else f"Etc/GMT{'-' if m.group(1) == '+' else '+'}{hours}"
-            )
-    choices = _choices()
+        return _offset_zone(m.group(1), m.group(2), m.group(3))
     key = text.lower()
+    exact = known_zones().get(key) or known_zones().get(key.replace(" ", "_"))
+    if exact is not None:
+        return TimezoneMatch(exact)
+    choices = _choices()
     if key in choices:
         return TimezoneMatch(choices[key])
     key_underscored = key.replace(" ", "_")
@@ -95,25 +146,54 @@ def resolve_timezone(raw: str, *, limit: int = 3) -> TimezoneMatch:
 
 
 def valid_timezone(name: str) -> str | None:
-    """The IANA name as typed when it is a known zone (a group's `/settings timezone`), else None."""
+    """The IANA name of a real zone typed exactly (any case), else None."""
     name = name.strip()
-    if not name or len(name) > MAX_INPUT or ".." in name or name.startswith("/"):
+    if not name or len(name) > MAX_INPUT:
         return None
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        return None
+    return known_zones().get(name.lower())
+
+
+def checked_zone(name: str | None, *, default: str = "UTC", what: str = "a stored zone") -> str:
+    """A zone name read from the store, if it is a real zone; else `default` (then UTC), with a log line.
+
+    Zones are validated when they are set, but a store may hold one written before that (Etc/GMT+13 from
+    "/timezone UTC-13"): readers use this so that such a row can't crash a status or a scheduled round."""
+    if not name:
+        return default if valid_timezone(default) else "UTC"
+    found = valid_timezone(name)
+    if found is not None:
+        return found
+    fallback = default if valid_timezone(default) else "UTC"
+    log.warning("%s is not a time zone (%s); using %s", shown(name), what, fallback)
+    return fallback
+
+
+def zone_label(name: str | None) -> str:
+    """How a zone is shown to a person: "UTC+5" for Etc/GMT-5, "UTC" for UTC and its aliases, else the name."""
+    if not name or name.lower() in _UTC_NAMES:
+        return "UTC"
+    m = _ETC_GMT.match(name)
+    if m:
+        hours = int(m.group(2))
+        return "UTC" if hours == 0 else f"UTC{'-' if m.group(1) == '+' else '+'}{hours}"
     return name
+
+
+def describe_zone(name: str | None, at: datetime) -> str:
+    """ "Europe/Berlin (UTC+1)", "UTC+5", "UTC": the zone and its offset at `at`, each said once."""
+    label, offset = zone_label(name), offset_label(name, at)
+    return label if label == offset else f"{label} ({offset})"
 
 
 @lru_cache(maxsize=1024)
 def zone(name: str | None, default: str = "UTC") -> ZoneInfo:
     """A ZoneInfo for a stored name; an unknown or empty name falls back to `default` (then UTC)."""
-    for candidate in (name, default, "UTC"):
-        if candidate:
+    for candidate in (name, default):
+        found = valid_timezone(candidate) if candidate else None
+        if found is not None:
             try:
-                return ZoneInfo(candidate)
-            except (ZoneInfoNotFoundError, ValueError):
+                return ZoneInfo(found)
+            except (ZoneInfoNotFoundError, ValueError, OSError):
                 continue
     return ZoneInfo("UTC")
 

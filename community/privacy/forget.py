@@ -20,6 +20,7 @@ CONFIRM_MINUTES = 10
 _IDENTITY_TABLES = frozenset({"membership", "member", "platformaccount"})
 
 ForgetOutcome = Literal["forgotten", "expired", "not_yours"]
+CancelOutcome = Literal["cancelled", "expired", "not_yours"]
 
 
 @dataclass(frozen=True)
@@ -74,9 +75,17 @@ def confirm_forget(
     return ForgetResult("forgotten", crud.forget_member(s, group_id=group_id, member_id=member_id))
 
 
-def cancel_forget(s: Session, *, group_id: int, member_id: int, action_id: int, now: datetime) -> bool:
-    """Close the member's own open confirmation; False when it is not theirs or not open."""
+def cancel_forget(
+    s: Session, *, group_id: int, member_id: int, action_id: int, now: datetime
+) -> CancelOutcome:
+    """Close the member's own open confirmation: "cancelled"; "not_yours" (it stays open for the member who
+    asked); "expired" when there is no open one (unknown, closed already, or gone with a confirmed /forget)."""
     action = crud.get_pending_action(s, group_id=group_id, action_id=action_id, action=FORGET_ACTION)
-    if action is None or action.member_id != member_id:
-        return False
-    return crud.close_pending_action(s, group_id=group_id, action_id=action_id, action=FORGET_ACTION, now=now)
+    if action is None:
+        return "expired"
+    if action.member_id != member_id:
+        return "not_yours"
+    closed = crud.close_pending_action(
+        s, group_id=group_id, action_id=action_id, action=FORGET_ACTION, now=now
+    )
+    return "cancelled" if closed else "expired"

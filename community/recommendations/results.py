@@ -20,6 +20,16 @@ class Pick:
 
 
 @dataclass(frozen=True)
+class Recommendation:
+    """Picks for one member: `personal` when the model chose them; else the group's popular courses, and
+    `untrained` says why when the member has given signals: no model is trained yet to learn from them."""
+
+    picks: list[Pick]
+    personal: bool
+    untrained: bool = False
+
+
+@dataclass(frozen=True)
 class SimilarCourse:
     course: CourseLine
     score: float
@@ -35,6 +45,7 @@ class TrainOutcome:
     courses: int = 0
     path: Path | None = None
     metrics: dict[str, float] | None = None
+    removed: int = 0  # saved model versions deleted (older than the kept ones, or of data that is gone)
 
     @property
     def trained(self) -> bool:
@@ -44,7 +55,19 @@ class TrainOutcome:
     def message(self) -> str:
         """One line for logs and the `cohort train` command."""
         if self.status == "no_data":
-            return "Nothing to learn from yet: no ratings or other signals in the store."
-        if self.status == "unchanged":
-            return "Skipped: the data has not changed since the last model."
-        return f"Trained on {self.interactions} interactions of {self.members} members and {self.courses} courses."
+            line = "Nothing to learn from yet: no ratings or other signals in the store."
+        elif self.status == "unchanged":
+            line = "Skipped: the data has not changed since the last model."
+        else:
+            line = (
+                f"Trained on {_count(self.interactions, 'interaction')} of {_count(self.members, 'member')} "
+                f"and {_count(self.courses, 'course')}."
+            )
+        if self.removed:
+            kind = "older" if self.trained else "saved"
+            line += f" Deleted {_count(self.removed, f'{kind} model version')}."
+        return line
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"

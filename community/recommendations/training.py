@@ -15,13 +15,15 @@ from storage.crud import courses as course_crud
 
 
 def training_data(s: Session, *, group_id: int | None, now: datetime) -> InteractionData:
-    """Everything the model learns from, of all groups (`group_id=None`) or of one."""
+    """Everything the model learns from, of all groups (`group_id=None`) or of one (no member texts or features
+    when there are no interactions: nothing could be learnt from them)."""
     courses = course_crud.list_courses(s)
     records = interaction_records(s, group_id=group_id)
-    texts: dict[Hashable, str] = {k: v for k, v in member_texts(s, group_id=group_id).items()}
-    feats: dict[Hashable, np.ndarray] = {
-        k: v for k, v in training_features(s, group_id=group_id, now=now).items()
-    }
+    texts: dict[Hashable, str] = {}
+    feats: dict[Hashable, np.ndarray] = {}
+    if records:  # without interactions there is nothing to learn: skip the pass over every message
+        texts = {k: v for k, v in member_texts(s, group_id=group_id).items()}
+        feats = {k: v for k, v in training_features(s, group_id=group_id, now=now).items()}
     return InteractionData.from_records(
         records,
         item_ids=[c.id for c in courses],

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
 from sqlmodel import Session
 
+from community.buddies.status import BuddyState, BuddyStatus, buddy_status
 from community.signals.activity import (
     WINDOWS,
     ActivitySignals,
@@ -17,7 +17,6 @@ from community.signals.activity import (
 )
 from storage.crud import core as core_crud
 from storage.crud import courses as courses_crud
-from storage.crud import signals as q
 
 __all__ = [
     "LEADERBOARD_SIZE",
@@ -32,9 +31,6 @@ __all__ = [
 LEADERBOARD_SIZE = 10
 REPORT_RATINGS = 5
 
-BuddyState = Literal["none", "paused", "looking", "inactive"]
-"""Study-buddy status: not signed up, paused (until `paused_until`), looking for a buddy, or not active."""
-
 
 @dataclass(frozen=True)
 class RatedCourse:
@@ -48,8 +44,7 @@ class MemberReport:
 
     activity: ActivitySignals
     ratings: tuple[RatedCourse, ...]
-    buddy: BuddyState
-    buddy_paused_until: datetime | None
+    buddy: BuddyStatus  # the same status /buddy status shows (`buddy.state` sums it up)
     opted_out: bool
 
 
@@ -72,20 +67,11 @@ def member_report(s: Session, *, group_id: int, member_id: int, now: datetime) -
         )
         for r in ratings
     )
-    profile = q.buddy_profile(s, group_id=group_id, member_id=member_id)
     membership = core_crud.get_membership(s, group_id=group_id, member_id=member_id)
-    buddy: BuddyState
-    if profile is None:
-        buddy = "none"
-    elif profile.paused_until is not None and profile.paused_until > now:
-        buddy = "paused"
-    else:
-        buddy = "looking" if profile.active else "inactive"
     return MemberReport(
         activity=mine,
         ratings=rated,
-        buddy=buddy,
-        buddy_paused_until=profile.paused_until if profile is not None else None,
+        buddy=buddy_status(s, group_id=group_id, member_id=member_id, now=now),
         opted_out=membership is not None and membership.opted_out,
     )
 

@@ -162,10 +162,11 @@ class MessageScorer:
         for group_id, scored in by_group.items():
             rows = q.messages_by_id(s, group_id=group_id, ids=[message_id for message_id, _ in scored])
             had_mentions = q.messages_with_mentions(s, group_id=group_id, ids=list(rows))
+            opted_out = q.opted_out_members(s, group_id=group_id)
             for message_id, result in scored:
                 msg = rows.get(message_id)
-                if msg is None:
-                    continue  # forgotten (/forget) while queued
+                if msg is None or msg.member_id in opted_out:
+                    continue  # forgotten (/forget) or opted out (/optout) while queued
                 score = float(result.score)
                 core_crud.set_message_sentiment(
                     s, group_id=group_id, message_id=message_id, score=score, label=result.label

@@ -2,13 +2,19 @@
 
 `group_stats` computes every series the chart shows (`chart.py` only draws them), so tests (and anyone else) can
 check the picture against the store. Days and hours are UTC. Commands never count as messages.
+
+The chart's time axis is a `Timeline`, not the raw window: it starts on the first day with a message (showing at
+least a week, never before the window) so a 365-day view of a young group is not squeezed into the last sliver,
+and it counts by week (Monday to Sunday) when that span is longer than `DAILY_UP_TO` days.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
 
 from sqlmodel import Session
 
@@ -17,6 +23,8 @@ from storage.crud import signals as q
 
 MIN_DAYS, MAX_DAYS, DEFAULT_DAYS = 1, 365, 30
 TOP_COURSES = 5
+MIN_SPAN_DAYS = 7  # the time axis shows at least a week (or the whole window when it is shorter)
+DAILY_UP_TO = 92  # longer spans are counted by week
 
 
 @dataclass(frozen=True)
@@ -25,6 +33,23 @@ class CourseCount:
     title: str
     count: int
     average: float | None = None  # mean explicit rating (top rated only)
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The chart's time axis: bins from `starts[i]` (inclusive) to `ends[i]` (exclusive), UTC days.
+
+    Daily bins, or weekly bins starting on Mondays (the first may start mid-week, the last ends tomorrow).
+    A member is new in the bin that holds her first message ever in this group, returning in the others.
+    """
+
+    unit: Literal["day", "week"]
+    starts: list[date]
+    ends: list[date]
+    messages: list[int]
+    sentiment: list[float | None]  # mean sentiment of the bin's scored messages
+    new_members: list[int]
+    returning_members: list[int]
 
 
 @dataclass(frozen=True)
@@ -41,6 +66,7 @@ class GroupStats:
     active_members: int
     new_members: int
     average_sentiment: float | None
+    timeline: Timeline
 
     @property
     def busiest_hour(self) -> int | None:
@@ -85,6 +111,46 @@ def group_stats(s: Session, *, group_id: int, now: datetime, days: int = DEFAULT
         active_members=len(members),
         new_members=sum(1 for a in members if first_day[a] >= day_list[0]),
         average_sentiment=sum(all_scores) / len(all_scores) if all_scores else None,
+        timeline=_timeline(window, first_day, first=day_list[0], today=day_list[-1]),
+    )
+
+
+def _timeline(
+    window: list[q.MessageRow], first_seen: dict[int, date], *, first: date, today: date
+) -> Timeline:
+    """Bins from the first day with a message (at least `MIN_SPAN_DAYS`, never before `first`) to today."""
+    start = min([m.sent_at.date() for m in window] + [today - timedelta(days=MIN_SPAN_DAYS - 1)])
+    start = max(start, first)
+    end = today + timedelta(days=1)
+    unit: Literal["day", "week"] = "day" if (end - start).days <= DAILY_UP_TO else "week"
+    starts = [start]
+    while True:
+        step = timedelta(days=1) if unit == "day" else timedelta(days=7 - starts[-1].weekday())
+        if starts[-1] + step >= end:
+            break
+        starts.append(starts[-1] + step)
+    ends = [*starts[1:], end]
+    messages = [0] * len(starts)
+    scores: list[list[float]] = [[] for _ in starts]
+    authors: list[set[int]] = [set() for _ in starts]
+    for m in window:
+        day = m.sent_at.date()
+        i = bisect_right(starts, day) - 1
+        if i < 0:
+            continue
+        messages[i] += 1
+        authors[i].add(m.member_id)
+        if m.sentiment is not None:
+            scores[i].append(m.sentiment)
+    new = [sum(1 for a in authors[i] if starts[i] <= first_seen[a] < ends[i]) for i in range(len(starts))]
+    return Timeline(
+        unit=unit,
+        starts=starts,
+        ends=ends,
+        messages=messages,
+        sentiment=[sum(v) / len(v) if v else None for v in scores],
+        new_members=new,
+        returning_members=[len(a) - n for a, n in zip(authors, new, strict=True)],
     )
 
 

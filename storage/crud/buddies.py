@@ -302,10 +302,12 @@ def get_checkin(s: Session, *, group_id: int, checkin_id: int) -> BuddyCheckin |
     return c if c is not None and c.group_id == group_id else None
 
 
-def checkins(s: Session, *, group_id: int) -> list[BuddyCheckin]:
-    return list(
-        s.exec(select(BuddyCheckin).where(BuddyCheckin.group_id == group_id).order_by(col(BuddyCheckin.id)))
-    )
+def checkins(s: Session, *, group_id: int, member_id: int | None = None) -> list[BuddyCheckin]:
+    """Check-ins of the group (of one member with `member_id`), oldest first."""
+    q = select(BuddyCheckin).where(BuddyCheckin.group_id == group_id)
+    if member_id is not None:
+        q = q.where(BuddyCheckin.member_id == member_id)
+    return list(s.exec(q.order_by(col(BuddyCheckin.id))))
 
 
 def groups_with_open_checkins(s: Session) -> list[int]:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import delete, func
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from storage.models import Group, Member, Membership, Message, PlatformAccount, Reaction
 
@@ -16,15 +18,21 @@ ROLE_RANK = {"member": 0, "admin": 1, "owner": 2}
 def get_or_create_group(
     s: Session, *, platform: str, chat_id: str, title: str = "", timezone: str = "UTC"
 ) -> Group:
-    group = s.exec(select(Group).where(Group.platform == platform, Group.platform_chat_id == chat_id)).first()
+    """The group of a chat, created on first sight (an upsert: two writers at once make one row)."""
+    group = find_group(s, platform=platform, chat_id=chat_id)
     if group is None:
-        group = Group(platform=platform, platform_chat_id=chat_id, title=title[:256], timezone=timezone)
-        if not _insert(s, group):
-            return get_or_create_group(s, platform=platform, chat_id=chat_id, title=title)
+        row = Group(platform=platform, platform_chat_id=chat_id, title=title[:256], timezone=timezone)
+        insert_unless_exists(s, row, unique=("platform", "platform_chat_id"))
+        group = find_group(s, platform=platform, chat_id=chat_id)
+        assert group is not None  # inserted now, or by the writer that was first
     elif title and group.title != title[:256]:
         group.title = title[:256]
         s.add(group)
     return group
+
+
+def find_group(s: Session, *, platform: str, chat_id: str) -> Group | None:
+    return s.exec(select(Group).where(Group.platform == platform, Group.platform_chat_id == chat_id)).first()
 
 
 def get_group(s: Session, *, group_id: int) -> Group | None:
@@ -51,32 +59,38 @@ def find_account(s: Session, *, platform: str, user_id: str) -> PlatformAccount 
 def get_or_create_member(
     s: Session, *, platform: str, user_id: str, display_name: str = "", username: str | None = None
 ) -> Member:
-    """The person behind a platform account, created on first sight."""
+    """The person behind a platform account, created on first sight.
+
+    The account is an upsert on (platform, user id): when another writer creates the same account at the same time,
+    the member row made for this attempt is deleted again in the same transaction, so no member without an account
+    is ever left behind."""
     account = find_account(s, platform=platform, user_id=user_id)
-    if account is not None:
-        member = s.get(Member, account.member_id)
-        assert member is not None
-        if display_name and (account.display_name != display_name[:128] or account.username != username):
-            account.display_name = display_name[:128]
-            account.username = username[:128] if username else None
-            s.add(account)
-            # The person renamed themselves: show the name they use now (the last one seen, on any platform).
-            member.display_name = display_name[:128]
-            s.add(member)
-        return member
-    member = Member(display_name=display_name[:128])
-    s.add(member)
-    s.flush()
-    assert member.id is not None
-    account = PlatformAccount(
-        member_id=member.id,
-        platform=platform,
-        platform_user_id=user_id,
-        username=username[:128] if username else None,
-        display_name=display_name[:128],
-    )
-    if not _insert(s, account):
-        return get_or_create_member(s, platform=platform, user_id=user_id, display_name=display_name)
+    if account is None:
+        member_id = insert_unless_exists(s, Member(display_name=display_name[:128]))
+        assert member_id is not None  # no unique key on members: the insert always happens
+        row = PlatformAccount(
+            member_id=member_id,
+            platform=platform,
+            platform_user_id=user_id,
+            username=username[:128] if username else None,
+            display_name=display_name[:128],
+        )
+        if insert_unless_exists(s, row, unique=("platform", "platform_user_id")) is not None:
+            member = s.get(Member, member_id)
+            assert member is not None
+            return member
+        s.execute(delete(Member).where(col(Member.id) == member_id))  # another writer was first: use theirs
+        account = find_account(s, platform=platform, user_id=user_id)
+        assert account is not None
+    member = s.get(Member, account.member_id)
+    assert member is not None
+    if display_name and (account.display_name != display_name[:128] or account.username != username):
+        account.display_name = display_name[:128]
+        account.username = username[:128] if username else None
+        s.add(account)
+        # The person renamed themselves: show the name they use now (the last one seen, on any platform).
+        member.display_name = display_name[:128]
+        s.add(member)
     return member
 
 
@@ -96,10 +110,12 @@ def ensure_membership(s: Session, *, group_id: int, member_id: int, role: str | 
     """The member's membership in the group (re-activated if they had left). `role` raises, never lowers."""
     m = get_membership(s, group_id=group_id, member_id=member_id)
     if m is None:
-        m = Membership(group_id=group_id, member_id=member_id, role=role or "member")
-        if not _insert(s, m):
-            return ensure_membership(s, group_id=group_id, member_id=member_id, role=role)
-        return m
+        row = Membership(group_id=group_id, member_id=member_id, role=role or "member")
+        created = insert_unless_exists(s, row, unique=("group_id", "member_id")) is not None
+        m = get_membership(s, group_id=group_id, member_id=member_id)
+        assert m is not None  # inserted now, or by the writer that was first
+        if created:
+            return m
     changed = False
     if not m.active:
         m.active, m.left_at, changed = True, None, True
@@ -279,6 +295,25 @@ def remove_reaction(
 
 def list_reactions(s: Session, *, group_id: int) -> list[Reaction]:
     return list(s.exec(select(Reaction).where(Reaction.group_id == group_id)))
+
+
+def insert_unless_exists(s: Session, row: SQLModel, *, unique: tuple[str, ...] = ()) -> int | None:
+    """`INSERT ... ON CONFLICT (unique) DO NOTHING RETURNING id` of `row`'s values: the new id, or None when a row
+    with the same `unique` columns exists (another writer was first; on PostgreSQL this waits for that writer's
+    transaction). Unlike a flush in a savepoint, nothing is left half-done and no exception is raised."""
+    table = row.__table__  # type: ignore[attr-defined]
+    values = {c.name: getattr(row, c.name) for c in table.columns if c.name != "id"}
+    dialect = s.get_bind().dialect.name
+    if dialect == "postgresql":
+        stmt: Any = postgresql.insert(table).values(values)
+    elif dialect == "sqlite":
+        stmt = sqlite.insert(table).values(values)
+    else:  # pragma: no cover - Cohort runs on SQLite and PostgreSQL
+        raise NotImplementedError(f"no upsert for {dialect}")
+    if unique:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(unique))
+    new_id = s.execute(stmt.returning(table.c.id)).scalar_one_or_none()
+    return int(new_id) if new_id is not None else None
 
 
 def _insert(s: Session, row: object) -> bool:

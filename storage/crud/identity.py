@@ -14,7 +14,7 @@ from sqlalchemy import Table, UniqueConstraint, and_, delete, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, col, select
 
-from storage.crud.core import ROLE_RANK
+from storage.crud.core import ROLE_RANK, insert_unless_exists
 from storage.models import LinkCode, Member, Membership, PlatformAccount
 
 # Tables handled explicitly, before or after the generic walk.
@@ -27,12 +27,9 @@ def create_code(
     s: Session, *, code: str, member_id: int, now: datetime, expires_at: datetime
 ) -> LinkCode | None:
     """Insert a code; None when the code string exists already (the caller draws another)."""
-    if s.exec(select(LinkCode).where(LinkCode.code == code)).first() is not None:
-        return None
     row = LinkCode(code=code, member_id=member_id, created_at=now, expires_at=expires_at)
-    s.add(row)
-    s.flush()
-    return row
+    new_id = insert_unless_exists(s, row, unique=("code",))
+    return s.get(LinkCode, new_id) if new_id is not None else None
 
 
 def get_code(s: Session, *, code: str) -> LinkCode | None:

@@ -3,9 +3,10 @@
 A "member column" is a column that references `member.id` or is named `member_id` / `*_member_id`. Every table
 with a member column and a `group_id` (or a parent row that has one) loses that member's rows in the group; a
 nullable member column that is not `member_id` (e.g. Event.created_by) is set to NULL instead, because the row
-belongs to the group. JSON `member_ids` lists (BuddyMatch) that name the member are deleted too. Rows of other
-tables that point at a deleted row are deleted as well, or get NULL where their reference is nullable (a reaction
-of someone else to a forgotten message keeps counting for the reactor but no longer points at the message).
+belongs to the group. JSON `member_ids` lists (BuddyMatch) lose the member's id and their free text (`reason`)
+while others remain on them, so her partners keep their side of a match; a list left naming nobody is deleted.
+Rows of other tables that point at a deleted row are deleted as well, or get NULL where their reference is nullable
+(a reaction of someone else to a forgotten message keeps counting for the reactor but no longer points at it).
 When the member belongs to no group any more, their Member row, platform accounts and link codes go as well.
 
 Also here: counting those rows (/privacy), the member's opt-out flag, and the stored /forget confirmation.
@@ -104,9 +105,7 @@ def forget_member(s: Session, *, group_id: int, member_id: int) -> dict[str, int
     """Delete everything about the member in the group. Returns rows deleted (or detached) by table."""
     done: dict[str, int] = {}
     for table in SQLModel.metadata.sorted_tables:
-        ids = _listing_rows(s, table, group_id, member_id)
-        if ids:
-            _delete(s, table, table.c.id.in_(ids), done)
+        _leave_listings(s, table, group_id, member_id, done)
     # Children before parents, so a row that points at another member-scoped row goes first.
     for table, column, cond in reversed(list(_member_conditions(group_id, member_id))):
         if column.nullable and column.name != "member_id" and table.name != MEMBERSHIP_TABLE:
@@ -118,6 +117,28 @@ def forget_member(s: Session, *, group_id: int, member_id: int) -> dict[str, int
     _forget_identity_if_unused(s, member_id=member_id, done=done)
     s.flush()
     return done
+
+
+def _leave_listings(s: Session, table: Table, group_id: int, member_id: int, done: dict[str, int]) -> None:
+    """Take the member out of the table's JSON `member_ids` lists (BuddyMatch): the others keep their side of the
+    row (their check-ins, whom else they met, repeat-avoidance), anonymised: her id is gone and the row's free text
+    (`reason`, which may name her) is cleared. A row that names nobody else is deleted."""
+    ids = _listing_rows(s, table, group_id, member_id)
+    if not ids:
+        return
+    empty: list[int] = []
+    for rid, listed in s.execute(select(table.c.id, table.c.member_ids).where(table.c.id.in_(ids))).all():
+        rest = [x for x in listed if not (_intlike(x) and int(x) == member_id)]
+        if not rest:
+            empty.append(rid)
+            continue
+        values: dict[str, object] = {"member_ids": rest}
+        if "reason" in table.c:
+            values["reason"] = ""
+        s.execute(update(table).where(table.c.id == rid).values(values))
+        done[table.name] = done.get(table.name, 0) + 1
+    if empty:
+        _delete(s, table, table.c.id.in_(empty), done)
 
 
 def _children(table: Table) -> list[tuple[Table, Column]]:  # type: ignore[type-arg]

@@ -1,4 +1,5 @@
-"""Recommender queries: trained model versions, groups to train on, and members' message texts for the text tower.
+"""Recommender queries: trained model versions, retrains owed after /forget, groups to train on, and members'
+message texts for the text tower.
 
 Member data is always asked for by group: `group_id=None` (every group) is for model training only, never for
 anything shown in a chat.
@@ -6,12 +7,13 @@ anything shown in a chat.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 
+from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
-from storage.models import Group, Message, ModelVersion
+from storage.models import Group, Message, ModelRetrainRequest, ModelVersion
 
 
 def latest_model_version(s: Session, *, scope: str | None = None) -> ModelVersion | None:
@@ -31,6 +33,43 @@ def add_model_version(
     s.add(version)
     s.flush()
     return version
+
+
+def model_versions(s: Session, *, scope: str | None = None) -> list[ModelVersion]:
+    """Every trained model version (of one scope, when given), newest first."""
+    q = select(ModelVersion)
+    if scope is not None:
+        q = q.where(ModelVersion.scope == scope)
+    return list(s.exec(q.order_by(col(ModelVersion.id).desc())))
+
+
+def delete_model_versions(s: Session, *, ids: Sequence[int]) -> int:
+    """Delete these model version rows (their files are the caller's). Returns the rows deleted."""
+    if not ids:
+        return 0
+    result = s.execute(delete(ModelVersion).where(col(ModelVersion.id).in_(list(ids))))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def add_retrain_request(s: Session, *, reason: str, created_at: datetime) -> int:
+    """Owe the saved models a retrain (after /forget); returns the request's id."""
+    request = ModelRetrainRequest(reason=reason, created_at=created_at)
+    s.add(request)
+    s.flush()
+    assert request.id is not None
+    return request.id
+
+
+def newest_retrain_request_id(s: Session) -> int | None:
+    """The id of the newest retrain still owed, or None when none is."""
+    newest = s.exec(select(func.max(ModelRetrainRequest.id))).one()
+    return int(newest) if newest is not None else None
+
+
+def clear_retrain_requests(s: Session, *, up_to: int) -> int:
+    """Settle the retrains owed up to request `up_to` (a training that read the store after them)."""
+    result = s.execute(delete(ModelRetrainRequest).where(col(ModelRetrainRequest.id) <= up_to))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def group_ids(s: Session) -> list[int]:

@@ -100,18 +100,6 @@ def opted_out_members(s: Session, *, group_id: int) -> set[int]:
     return set(rows)
 
 
-def set_opted_out(s: Session, *, group_id: int, member_id: int, value: bool) -> bool:
-    """Set the flag; returns whether it changed."""
-    m = s.exec(
-        select(Membership).where(Membership.group_id == group_id, Membership.member_id == member_id)
-    ).first()
-    if m is None or m.opted_out == value:
-        return False
-    m.opted_out = value
-    s.add(m)
-    return True
-
-
 def add_course_mention(
     s: Session,
     *,
@@ -145,7 +133,18 @@ def add_course_mention(
 
 
 def unscored_messages(s: Session, *, after_id: int, limit: int) -> list[tuple[int, int, str]]:
-    """(group_id, message id, text) of stored texts without a sentiment yet, by id: the startup backfill."""
+    """(group_id, message id, text) of stored texts without a sentiment yet, by id: the startup backfill.
+
+    Texts of members who opted out in the message's group since they were stored are left alone."""
+    opted_out = (
+        select(Membership.id)
+        .where(
+            col(Membership.group_id) == col(Message.group_id),
+            col(Membership.member_id) == col(Message.member_id),
+            col(Membership.opted_out).is_(True),
+        )
+        .exists()
+    )
     q = (
         select(Message.group_id, Message.id, Message.text)
         .where(
@@ -153,6 +152,7 @@ def unscored_messages(s: Session, *, after_id: int, limit: int) -> list[tuple[in
             col(Message.text).is_not(None),
             col(Message.id) > after_id,
             col(Message.is_command).is_(False),
+            ~opted_out,
         )
         .order_by(col(Message.id))
         .limit(limit)

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables)
-from storage.db import make_engine
+from storage.db import MIGRATE_LOCK, lock_store, make_engine
 
 target_metadata = SQLModel.metadata
 
@@ -33,6 +33,8 @@ def _engine() -> Engine:
 
 def run_migrations_online() -> None:
     with _engine().begin() as connection:
+        # Two processes starting at once on a fresh store: the second waits here, then finds the schema current.
+        lock_store(connection, MIGRATE_LOCK)
         context.configure(
             connection=connection,
             target_metadata=target_metadata,

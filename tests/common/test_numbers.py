@@ -28,6 +28,9 @@ def test_leading_zeros_hash_and_range() -> None:
         parse_int("1" * 40)
     assert e.value.reason == "range"
     assert parse_int(str(DB_INT_MAX)) == DB_INT_MAX
+    with pytest.raises(NumberError) as e:
+        parse_int(str(DB_INT_MAX + 1))  # beyond PostgreSQL's INTEGER ids: refused, not a database error
+    assert e.value.reason == "range"
 
 
 def test_is_ascii_int_and_shown() -> None:

@@ -89,3 +89,35 @@ def test_save_load_round_trip(fitted: tuple[str, Recommender], tmp_path: Path) -
         assert np.allclose([x.score for x in a], [x.score for x in b])
     assert loaded.fitted is not None and model.fitted is not None
     assert loaded.fitted.fingerprint == model.fitted.fingerprint
+
+
+def test_without_users_drops_every_trace_of_a_member(fitted: tuple[str, Recommender], tmp_path: Path) -> None:
+    """/forget reaches the model: id, interaction rows and per-member arrays go, in memory and in the file."""
+    import torch
+
+    _, model = fitted
+    assert model.fitted is not None
+    n_users = len(model.fitted.user_ids)
+    before = model.recommend("paint_user5", n=5)
+    slim = model.without_users(["py_user0", "nobody"])
+    assert slim is not model and "py_user0" in model.fitted.user_ids  # the original is untouched
+    assert slim.fitted is not None and "py_user0" not in slim.fitted.user_ids
+    assert slim.fitted.positives.shape[0] == slim.fitted.seen.shape[0] == n_users - 1
+    with pytest.raises(UnknownIdError):
+        slim.recommend("py_user0")
+    after = slim.recommend("paint_user5", n=5)
+    assert [x.id for x in after] == [x.id for x in before]
+    assert model.without_users(["nobody"]) is model
+    path = tmp_path / "model.pt"
+    slim.save(path)
+    payload = torch.load(str(path), weights_only=True)
+    assert "py_user0" not in payload["user_ids"] and len(payload["user_ids"]) == n_users - 1
+    for name, tensor in payload["state"].items():  # every per-member array lost the member's row
+        if name.endswith(".shape"):
+            rows = int(tensor[0]) if name.startswith(("inputs", "_positives", "_seen")) else None
+        else:
+            rows = tensor.shape[0] if tensor.ndim and name.startswith("user_") else None
+        assert rows in (None, n_users - 1), name
+    loaded = type(model).load(path)
+    assert [x.id for x in loaded.recommend("paint_user5", n=5)] == [x.id for x in before]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.pt"]  # saved atomically, no temp file left

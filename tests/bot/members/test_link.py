@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 
@@ -180,3 +181,21 @@ async def test_link_in_private_chat_replies_inline(app: CohortApp) -> None:
     b.chat = b.chat.__class__(platform="telegram", chat_id="ivan-dm", kind="private", title="")
     replies = await b.say("ivan", "/link")
     assert len(replies) == 1 and replies[0].direct_to is None and _CODE.search(replies[0].rich.to_plain())
+
+
+async def test_a_code_sent_privately_counts_as_the_answer(app: CohortApp, tg: TestBot) -> None:
+    """/link in a group answers with a direct message the handler sends itself: `handle` reports it like any reply,
+    and the console prints the code with nothing after it (it printed "(no reply)" when `handle` said nothing)."""
+    from adapters.console import ConsoleAdapter
+    from bot.types import Message
+
+    msg = Message(id="l1", chat=tg.chat, author=tg.user("judy"), text="/link", sent_at=app.clock.now())
+    sent = await app.handle(msg, tg.adapter)
+    assert [s.direct for s in sent] == [True] and len(tg.adapter.sent) == 1
+    out = io.StringIO()
+    console = ConsoleAdapter(app, out=out)
+    console.setup()
+    app.add_adapter(console)
+    await console.handle_line("kim: /link")
+    printed = out.getvalue()
+    assert "Your link code" in printed and "(no reply)" not in printed

@@ -127,7 +127,7 @@ def test_recommend_through_the_console(tmp_path: Path) -> None:
     assert r.returncode == 0 and "Trained on" in r.stdout, r.stderr
     r = subprocess.run(
         [*base, "chat", "--db", str(dbp)],
-        input="alice: /recommend 2\n2\n",
+        input="alice: /recommend 2\nalice: 2\n",  # her own pick: a bare line speaks as "me"
         capture_output=True,
         text=True,
         timeout=300,

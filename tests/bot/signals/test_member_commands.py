@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -85,7 +86,7 @@ async def test_leaderboard_of_another_group_shows_only_its_members(bot: TestBot,
     await other.say("steady", "hello other group")
     lines = (await other.text("steady", "/leaderboard all")).split("\n")
     assert [line.split("*")[1] for line in lines[1:-1]] == ["steady"]
-    assert lines[1] == "1. *steady* — 3 (0 helpful, 1 active days, 1 messages)"
+    assert lines[1] == "1. *steady* — 3 (0 helpful, 1 active day, 1 message)"
 
 
 async def test_empty_leaderboard(bot: TestBot) -> None:
@@ -102,3 +103,15 @@ async def test_leaderboard_bad_period_gets_usage(bot: TestBot, arg: str) -> None
 async def test_help_documents_the_score(bot: TestBot) -> None:
     text = await bot.text("zoe", "/help leaderboard")
     assert "5 × helpful answers + 2 × active days + √messages" in text
+
+
+async def test_me_and_leaderboard_word_counts_of_one_in_the_singular(bot: TestBot, clock: FakeClock) -> None:
+    await bot.say("solo", "my first message", at=clock.now() - timedelta(minutes=5))
+    me = await bot.text("solo", "/me")
+    assert "Streak: 1 day (longest 1)" in me
+    board = await bot.text("solo", "/leaderboard week")
+    assert "1. *solo* — 3 (0 helpful, 1 active day, 1 message)" in board
+    for text in (me, board):
+        assert (
+            re.search(r"(?<![\d.,])1 (messages|days|active days|members|ratings|answers)\b", text) is None
+        ), text

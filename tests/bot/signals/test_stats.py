@@ -152,3 +152,39 @@ async def test_stats_is_for_owners_only(bot: TestBot) -> None:
     replies = await bot.say("mallory", "/stats")
     assert [r.rich.to_plain() for r in replies] == ["Sorry, `/stats` is for group owners and admins."]
     assert replies[0].attachment is None
+
+
+@pytest.mark.parametrize("arg", ["٣٠", "３０", "𝟑𝟎", "²", "x\u0600", "30\u0600", "1٣d", "+", "30 d"])
+async def test_stats_days_are_ascii_numbers_and_never_echoed_as_python_escapes(
+    bot: TestBot, arg: str
+) -> None:
+    make_owner(bot, "olivia")
+    replies = await bot.say("olivia", f"/stats {arg}")
+    assert len(replies) == 1 and replies[0].attachment is None
+    out = replies[0].rich.to_plain()
+    assert "Usage: `/stats [days 1-365]`" in out
+    assert "\\u" not in out and "\\x" not in out and "'" not in out
+
+
+@pytest.mark.parametrize(("arg", "days"), [("7", 7), ("30d", 30), ("365D", 365), ("0007", 7), ("1", 1)])
+async def test_stats_days_forms(bot: TestBot, arg: str, days: int) -> None:
+    make_owner(bot, "olivia")
+    reply = (await bot.say("olivia", f"/stats {arg}"))[0]
+    assert reply.attachment is not None and reply.attachment.filename == f"stats-{days}d.png"
+    _, numbers = png_numbers(reply.attachment.data)
+    assert len(numbers["days"]) == days
+
+
+async def test_stats_words_counts_of_one_in_the_singular(
+    bot: TestBot, running: CohortApp, clock: FakeClock, catalog: int
+) -> None:
+    make_owner(bot, "olivia")
+    await bot.say("alice", "Python for Absolute Beginners is great", at=clock.now() - timedelta(hours=1))
+    await bot.say("alice", "/rate 1 5")
+    reply = (await bot.say("olivia", "/stats 1"))[0]
+    lines = reply.rich.to_plain().split("\n")
+    assert lines[0] == "Today: *1* message from *1* member (1 new)."
+    assert lines[2].endswith("(5.0/5 from 1 rating).")
+    assert reply.attachment is not None
+    _, numbers = png_numbers(reply.attachment.data)
+    assert numbers["days"] == [clock.now().date().isoformat()]

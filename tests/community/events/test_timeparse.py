@@ -86,3 +86,78 @@ def test_duration_repeat_offsets() -> None:
     for bad in ("soon", "1,2,3,4,5,6", "30d"):
         with pytest.raises(TimeParseError):
             parse_offsets(bad)
+
+
+# ---- issue 11: a zone in the text, impossible clock times -------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        ("2026-11-28 20:00 UTC", datetime(2026, 11, 28, 20, 0, tzinfo=UTC)),
+        ("2026-11-28 20:00 utc", datetime(2026, 11, 28, 20, 0, tzinfo=UTC)),
+        ("2026-11-28 20:00 GMT", datetime(2026, 11, 28, 20, 0, tzinfo=UTC)),
+        ("2026-11-28 20:00Z", datetime(2026, 11, 28, 20, 0, tzinfo=UTC)),
+        ("2026-11-28T20:00Z", datetime(2026, 11, 28, 20, 0, tzinfo=UTC)),
+        ("2026-11-28T20:00+09:00", datetime(2026, 11, 28, 11, 0, tzinfo=UTC)),
+        ("2026-11-28 20:00 +14:00", datetime(2026, 11, 28, 6, 0, tzinfo=UTC)),
+        ("2026-11-28 20:00 +0500", datetime(2026, 11, 28, 15, 0, tzinfo=UTC)),
+        ("2026-11-28 20:00 -03", datetime(2026, 11, 28, 23, 0, tzinfo=UTC)),
+        ("2026-11-28 20:00 UTC+5:30", datetime(2026, 11, 28, 14, 30, tzinfo=UTC)),
+        ("2026-11-28 20:00 GMT-3", datetime(2026, 11, 28, 23, 0, tzinfo=UTC)),
+        ("2026-11-28 20:00 EST", datetime(2026, 11, 29, 1, 0, tzinfo=UTC)),
+        ("2026-11-28 20:00 CET", datetime(2026, 11, 28, 19, 0, tzinfo=UTC)),
+        ("2026-11-28 20:00 Europe/Berlin", datetime(2026, 11, 28, 19, 0, tzinfo=UTC)),
+        ("2026-11-28 20:00 america/new_york", datetime(2026, 11, 29, 1, 0, tzinfo=UTC)),
+        ("Nov 28 8pm UTC", datetime(2026, 11, 28, 20, 0, tzinfo=UTC)),
+        ("tomorrow 8pm UTC", datetime(2026, 11, 28, 20, 0, tzinfo=UTC)),  # "tomorrow" in UTC too
+        ("tomorrow 19.30 UTC", datetime(2026, 11, 28, 19, 30, tzinfo=UTC)),  # was read as 12:00
+        ("tomorrow 7.30pm UTC", datetime(2026, 11, 28, 19, 30, tzinfo=UTC)),
+        ("2026-11-28 20:00", datetime(2026, 11, 28, 11, 0, tzinfo=UTC)),  # none named: the group's (Tokyo)
+    ],
+)
+def test_a_zone_in_the_text_is_honoured(text: str, utc: datetime) -> None:
+    assert parse_when(text, "Asia/Tokyo", NOW) == utc
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("tomorrow 25pm", "25pm is not a time of day"),
+        ("tomorrow 13pm", "13pm is not a time of day"),
+        ("tomorrow 0 am", "0 am is not a time of day"),
+        ("tomorrow 7:75pm", "7:75pm is not a time of day"),
+        ("tomorrow 24:61", "24:61 is not a time of day"),
+        ("tomorrow 24:00", "24:00 is not a time of day"),
+        ("2026-12-03 25:00", "25:00 is not a time of day"),
+        ("明天晚上25点", "25:00 is not a time of day"),
+        ("13月1日", "There is no month 13"),
+        ("2月30日", "There is no 30 February"),
+        ("tomorrow 8pm IST", "IST means different zones"),
+        ("tomorrow 8pm CST", "CST means different zones"),
+        ("tomorrow 8pm +15:00", "not an offset any place uses"),
+        ("tomorrow 8pm UTC+15", "not an offset any place uses"),
+        ("tomorrow 8pm UTC-13", "not an offset any place uses"),
+        ("tomorrow 8pm +05:75", "not an offset any place uses"),
+        ("tomorrow 8pm Mars/Olympus", "I don't know the time zone 'Mars/Olympus'"),
+        ("tomorrow 8pm right/UTC", "I don't know the time zone"),
+        ("UTC", "couldn.t read .UTC. as a time"),
+    ],
+)
+def test_impossible_clock_times_and_zones_are_refused(text: str, message: str) -> None:
+    with pytest.raises(TimeParseError, match=message) as e:
+        parse_when(text, "Asia/Tokyo", NOW)
+    assert "\\u" not in str(e.value)
+
+
+def test_refusals_echo_input_without_python_escapes() -> None:
+    with pytest.raises(TimeParseError) as e:
+        parse_when("never\u2060ever", "UTC", NOW)
+    assert "\\u2060" not in str(e.value) and "couldn't read" in str(e.value)
+    with pytest.raises(TimeParseError) as e:
+        parse_offsets("soon\u2060")
+    assert "\\u2060" not in str(e.value)
+
+
+def test_times_are_shown_with_a_readable_zone() -> None:
+    at = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
+    assert format_when(at, "Etc/GMT-5") == "Sun 29 Nov 2026, 01:00 UTC+5"
+    assert format_when(at, "Not/AZone") == "Sat 28 Nov 2026, 20:00 UTC"

@@ -92,13 +92,13 @@ def test_confirmation_is_the_members_own_in_its_group_and_expires(engine: Engine
         assert (
             confirm_forget(s, group_id=g2, member_id=alice, action_id=action_id, now=NOW).outcome == "expired"
         )
-        assert not cancel_forget(s, group_id=g, member_id=mallory, action_id=action_id, now=NOW)
+        assert cancel_forget(s, group_id=g, member_id=mallory, action_id=action_id, now=NOW) == "not_yours"
         late = NOW + timedelta(minutes=CONFIRM_MINUTES, seconds=1)
         assert (
             confirm_forget(s, group_id=g, member_id=alice, action_id=action_id, now=late).outcome == "expired"
         )
-        assert cancel_forget(s, group_id=g, member_id=alice, action_id=action_id, now=NOW)
-        assert not cancel_forget(s, group_id=g, member_id=alice, action_id=action_id, now=NOW)
+        assert cancel_forget(s, group_id=g, member_id=alice, action_id=action_id, now=NOW) == "cancelled"
+        assert cancel_forget(s, group_id=g, member_id=alice, action_id=action_id, now=NOW) == "expired"
         assert (
             confirm_forget(s, group_id=g, member_id=alice, action_id=action_id, now=NOW).outcome == "expired"
         )
