@@ -46,8 +46,8 @@ def register(d: Dispatcher, sv: Services) -> None:
 
     @d.command(
         "stats",
-        help="a chart of this group's activity: messages and sentiment per day, busy hours, top courses, "
-        "new vs returning members",
+        help="a chart of this group's activity: messages and sentiment per day (per week beyond 92 days), "
+        "busy hours, most discussed and most rated courses, new vs returning members",
         usage=f"/stats [days {MIN_DAYS}-{MAX_DAYS}]",
         role="admin",
         category="Community",
