@@ -19,7 +19,7 @@ from bot.render import buddies as render
 from bot.text import RichText, T, bold, code
 from bot.types import Reply
 from common.errors import UsageError, UserError
-from common.numbers import NumberError, parse_int, shown
+from common.numbers import DB_INT_MAX, NumberError, parse_int, shown
 from community.buddies import profiles
 from community.buddies.checkins import answer_checkin
 from community.buddies.plans import CADENCES, DAYS, RoundPlan, all_plans, set_plan
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ANSWER_CODES = {"m": "met", "n": "not_met", "s": "skip"}
-ROW_ID_MAX = 2**31 - 1  # ids are INTEGER columns: PostgreSQL refuses a larger one in a lookup
 USAGE = "/buddy join [topics] | leave | pause [weeks] | status | me | round | rounds weekly mon 10:00|off"
 
 
@@ -246,7 +245,7 @@ def register(d: Dispatcher, sv: Services) -> None:
         raw_id, _, code_ = data.partition(":")
         answer = ANSWER_CODES.get(code_)
         try:
-            checkin_id = parse_int(raw_id, low=1, high=ROW_ID_MAX)
+            checkin_id = parse_int(raw_id, low=1, high=DB_INT_MAX)
         except NumberError:
             raise UserError("That button has expired.") from None
         if answer is None:

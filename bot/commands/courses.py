@@ -10,7 +10,7 @@ from bot.dispatcher import ArgSpec, Context, Dispatcher
 from bot.text import RichText, T, bold, code, link
 from bot.types import Button, Reply
 from common.errors import UsageError, UserError
-from common.numbers import NumberError, parse_int, shown
+from common.numbers import DB_INT_MAX, NumberError, parse_int, shown
 from common.text import clip_words
 from community.courses.service import course_details, course_page, find_course, rate_course
 from community.courses.views import CourseDetails, CourseLine, CoursePage
@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 PAGE = 5
-COURSE_ID_MAX = 2**31 - 1  # course ids are 32-bit integer columns
 MAX_PAGE = 10_000
 QUERY_SHOWN = 100  # characters of a search query echoed in a reply
 
@@ -29,7 +28,7 @@ def parse_course_id(raw: str) -> int:
     """A course number as members type it ("3", "#3"); a usage error for anything else, "no such course" for a
     number no course can have."""
     try:
-        return parse_int(raw, low=1, high=COURSE_ID_MAX, strip_hash=True)
+        return parse_int(raw, low=1, high=DB_INT_MAX, strip_hash=True)
     except NumberError as e:
         if e.reason == "range":
             raise no_such_course(shown(raw.strip().lstrip("#"))) from None
@@ -39,7 +38,7 @@ def parse_course_id(raw: str) -> int:
 def course_id_of_button(raw: str) -> int | None:
     """The course number a button payload carries, or None when it is not one."""
     try:
-        return parse_int(raw, low=1, high=COURSE_ID_MAX)
+        return parse_int(raw, low=1, high=DB_INT_MAX)
     except NumberError:
         return None
 
