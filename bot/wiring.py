@@ -27,7 +27,6 @@ from community.buddies.service import BuddyService
 from community.events.reminders import ReminderService
 from community.ingest.service import IngestService
 from community.recommendations.service import RecommendationService
-from community.signals.chart import warm_up as warm_up_chart
 from community.signals.retention import purge_all
 from community.signals.scorer import MessageScorer
 from storage.db import Store
@@ -146,7 +145,6 @@ async def start(sv: Services) -> None:
     await sv.store.call(sv.recommender.refresh)
     await purge_retention(sv)  # a deployment that was down at 03:30 catches up at once
     await buddy_jobs.schedule_all(sv)
-    await sv.store.call(warm_up_chart)  # the first /stats then costs what every later one does
     try:
         await sv.store.call(sv.reminders.extend)  # roll series forward after downtime
     except Exception:

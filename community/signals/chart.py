@@ -158,7 +158,7 @@ def clip_columns(text: str, columns: int) -> str:
 @functools.cache
 def warm_up() -> None:
     """Once per process: load matplotlib, register the fonts and read their character maps, and draw one empty chart: what the first
-    /stats would otherwise pay (about a second on 2 cores). The bot calls it once at start, off the event loop."""
+    /stats of a process pays (about a second on 2 cores), for callers that want it paid in advance."""
     from datetime import date, timedelta
 
     for family in font_families():

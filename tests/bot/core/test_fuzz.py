@@ -313,7 +313,7 @@ def fuzz_bot(
         load_sample_catalog(s)
         seed_community(s, platform="test", chat_id="g1", now=app.clock.now())
     app.dispatcher.limiter = RateLimiter(0)
-    warm_up_chart()  # what a started bot does at start (bot/wiring.start): /stats is timed like a running bot's
+    warm_up_chart()  # a process's first chart loads matplotlib and the fonts once (~1 s); later calls are timed
     bot = TestBot(app)
     make_owner(bot, OWNER)
     loop = asyncio.new_event_loop()
