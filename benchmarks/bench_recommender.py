@@ -1,4 +1,4 @@
-"""Benchmark of Cohort's recommender on MovieLens 100K, following ``/work/shared/data/ml-100k/PROTOCOL.md``.
+"""Benchmark of Cohort's recommender on MovieLens 100K, following ``../shared/data/ml-100k/PROTOCOL.md``.
 
 Positives are ratings >= 4; per-user temporal 80/20 split; every tuning decision on a validation split carved
 from TRAIN by the same rule; refit on all of TRAIN; ranking over the whole catalogue excluding TRAIN
@@ -37,7 +37,7 @@ from recommender.evaluate import evaluate  # noqa: E402
 from recommender.model import HybridConfig, HybridRecommender  # noqa: E402
 from recommender.split import cold_item_split, temporal_split  # noqa: E402
 
-DATA = Path("/work/shared/data/ml-100k")
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ml-100k"
 GENRES = [line.split("|")[0] for line in (DATA / "u.genre").read_text().splitlines() if line.strip()]
 
 
@@ -307,7 +307,7 @@ def main() -> int:
     ap.add_argument(
         "--quick", action="store_true", help="one grid point per model, skip latency (smoke test)"
     )
-    ap.add_argument("--json", default="/tmp/bench_recommender.json")
+    ap.add_argument("--json", default="var/bench_recommender.json")
     args = ap.parse_args()
     device = (
         "cuda"
@@ -439,6 +439,7 @@ def main() -> int:
         + "\n"
         + "\n".join(cold_rows)
     )
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(results, indent=1, default=str))
     print(f"total {results['total_seconds']:.0f} s; results in {args.json}")
     return 0

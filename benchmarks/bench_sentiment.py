@@ -1,6 +1,6 @@
 """Sentiment benchmark (issue 5): quality and speed of the builtin analyzer beside lexicon baselines.
 
-    .venv/bin/python benchmarks/bench_sentiment.py --data /work/shared/data/sentiment
+    .venv/bin/python benchmarks/bench_sentiment.py --data ../shared/data/sentiment
 
 Held-out splits are those of ``scripts/train_sentiment.py`` (SST-2 dev; a fixed 20% hash split of the UCI,
 ChnSentiCorp and waimai files), none of which the shipped weights were trained on. For each language and each

@@ -1,4 +1,4 @@
-"""Per-user temporal splits and item cold-start splits (the protocol in ``/work/shared/data/ml-100k``)."""
+"""Per-user temporal splits and item cold-start splits (the protocol in ``../shared/data/ml-100k``)."""
 
 from __future__ import annotations
 

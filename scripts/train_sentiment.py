@@ -2,7 +2,7 @@
 
 Reproduce the shipped weights::
 
-    .venv/bin/python scripts/train_sentiment.py --data /work/shared/data/sentiment
+    .venv/bin/python scripts/train_sentiment.py --data ../shared/data/sentiment
 
 Data (see the data README for sources and licences): English SST-2 (GLUE) and UCI Sentiment Labelled Sentences,
 Chinese ChnSentiCorp_htl_all and waimai_10k. Splits are fixed and documented here (``split_of``):
@@ -43,7 +43,7 @@ if str(ROOT) not in sys.path:
 from community.signals import features, sentiment  # noqa: E402
 from community.signals.lexicon import EN_WORD_LEXICON, ZH_WORD_LEXICON  # noqa: E402
 
-DEFAULT_DATA = Path("/work/shared/data/sentiment")
+DEFAULT_DATA = Path("../shared/data/sentiment")
 UCI_FILES = ("amazon_cells_labelled.txt", "imdb_labelled.txt", "yelp_labelled.txt")
 ZH_FILES = {"chnsenticorp_htl": "ChnSentiCorp_htl_all.csv", "waimai_10k": "waimai_10k.csv"}
 
