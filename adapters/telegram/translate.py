@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Literal
 
 from telegram import (
     CallbackQuery,
@@ -126,34 +127,14 @@ def translate_reaction(upd: MessageReactionUpdated) -> list[InboundEvent]:
     old = [emoji_key(r) for r in upd.old_reaction]
     new = [emoji_key(r) for r in upd.new_reaction]
     chat, user, at = chat_of(upd.chat), user_of(upd.user), _utc(upd.date)
-    events: list[InboundEvent] = []
-    for e in old:
-        if e not in new:
-            events.append(
-                Reaction(
-                    chat=chat,
-                    message_id=str(upd.message_id),
-                    reactor=user,
-                    emoji=e,
-                    action="remove",
-                    at=at,
-                    raw=upd,
-                )
-            )
-    for e in new:
-        if e not in old:
-            events.append(
-                Reaction(
-                    chat=chat,
-                    message_id=str(upd.message_id),
-                    reactor=user,
-                    emoji=e,
-                    action="add",
-                    at=at,
-                    raw=upd,
-                )
-            )
-    return events
+    changes: list[tuple[str, Literal["add", "remove"]]] = [(e, "remove") for e in old if e not in new]
+    changes += [(e, "add") for e in new if e not in old]
+    return [
+        Reaction(
+            chat=chat, message_id=str(upd.message_id), reactor=user, emoji=e, action=action, at=at, raw=upd
+        )
+        for e, action in changes
+    ]
 
 
 def translate_callback(query: CallbackQuery, *, at: datetime | None = None) -> list[InboundEvent]:
